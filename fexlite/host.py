@@ -1,0 +1,91 @@
+"""The host side: libc memory calls, the 64-bit syscall and the ia32 `int $0x80` gate.
+
+Everything here is called with plain ints and returns plain ints; an error is a
+negative errno, as the kernel returns it.
+"""
+import cffi
+import platform
+
+ffi = cffi.FFI()
+ffi.cdef("""
+void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset);
+int munmap(void *addr, size_t length);
+int mprotect(void *addr, size_t len, int prot);
+void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...);
+long syscall(long number, ...);
+int *__errno_location(void);
+""")
+libc = ffi.dlopen(None)
+
+PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC = 0, 1, 2, 4
+MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS = 0x01, 0x02, 0x10, 0x20
+MAP_NORESERVE, MAP_FIXED_NOREPLACE = 0x4000, 0x100000
+MAP_FAILED = 0xFFFFFFFFFFFFFFFF
+
+MACHINE = platform.machine()
+
+
+def errno() -> int:
+    return libc.__errno_location()[0]
+
+
+def mmap(addr: int, length: int, prot: int, flags: int, fd: int = -1, offset: int = 0) -> int:
+    """Host mmap; returns the address or -errno."""
+    got = int(ffi.cast("uintptr_t", libc.mmap(ffi.cast("void *", addr), length, prot, flags, fd, offset)))
+    return -errno() if got == MAP_FAILED else got
+
+
+def mremap(old: int, old_size: int, new_size: int, flags: int, new: int = 0) -> int:
+    got = int(ffi.cast("uintptr_t", libc.mremap(ffi.cast("void *", old), old_size, new_size, flags,
+                                                ffi.cast("void *", new))))
+    return -errno() if got == MAP_FAILED else got
+
+
+def munmap(addr: int, length: int) -> int:
+    return -errno() if libc.munmap(ffi.cast("void *", addr), length) else 0
+
+
+def mprotect(addr: int, length: int, prot: int) -> int:
+    return -errno() if libc.mprotect(ffi.cast("void *", addr), length, prot) else 0
+
+
+_LONG = "long"
+
+
+def syscall64(nr: int, *args: int) -> int:
+    """A real syscall of the host's own ABI; returns the result or -errno."""
+    r = libc.syscall(ffi.cast(_LONG, nr), *(ffi.cast(_LONG, a) for a in args))
+    return -errno() if r == -1 else r
+
+
+# int $0x80 from the 64-bit process reaches the kernel's ia32 table.
+# SysV args (nr, a1..a6) -> eax, ebx, ecx, edx, esi, edi, ebp. Assembled by
+# keystone from tools/int80_stub.s; tests/test_host.py re-assembles and compares.
+INT80_STUB = bytes.fromhex("535589f889f34189ca89d14489d24489c64489cf8b6c2418cd805d5bc3")
+
+_int80 = None
+
+
+def _make_int80():
+    page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
+    if page < 0:
+        raise OSError(-page, "cannot allocate the int80 stub")
+    ffi.memmove(ffi.cast("char *", page), INT80_STUB, len(INT80_STUB))
+    mprotect(page, 4096, PROT_READ | PROT_EXEC)
+    return ffi.cast("unsigned int (*)(unsigned int, unsigned int, unsigned int, unsigned int,"
+                    " unsigned int, unsigned int, unsigned int)", page)
+
+
+def int80_available() -> bool:
+    return MACHINE == "x86_64"
+
+
+def int80(nr: int, a1=0, a2=0, a3=0, a4=0, a5=0, a6=0) -> int:
+    """A real ia32 syscall; returns the 32-bit result sign-extended the kernel's way
+    (only -4095..-1 are errors)."""
+    global _int80
+    if _int80 is None:
+        _int80 = _make_int80()
+    r = _int80(nr, a1 & 0xFFFFFFFF, a2 & 0xFFFFFFFF, a3 & 0xFFFFFFFF,
+               a4 & 0xFFFFFFFF, a5 & 0xFFFFFFFF, a6 & 0xFFFFFFFF)
+    return r - 0x100000000 if r >= 0xFFFFF001 else r

@@ -1,0 +1,93 @@
+"""`fexlite run`: resolve the program (#! scripts included), build the guest, run it."""
+import os
+import signal
+from dataclasses import dataclass, field
+
+from .elf import read_elf
+from .errors import FexliteError
+from .execve import classify, read_exec_request
+from .routes import make_route
+
+BINPRM_BUF_SIZE = 256
+MAX_INTERP_DEPTH = 4
+
+
+@dataclass
+class RunOptions:
+    route: str = "passthrough"
+    backend: str | None = None
+    strace: str | None = None          # None: off; "-": stderr; else a file name
+    reexec_args: list = field(default_factory=list)   # what a guest execve passes on
+    host_env: dict = field(default_factory=lambda: dict(os.environb))
+
+
+def parse_shebang(path: str, head: bytes) -> tuple[str, list[bytes]]:
+    line = head[2:BINPRM_BUF_SIZE].split(b"\n")[0].strip(b" \t")
+    interp, _, arg = line.partition(b" ")
+    if not interp:
+        raise FexliteError(f"{path}: empty #! line")
+    arg = arg.strip(b" \t")
+    return os.fsdecode(interp), ([arg] if arg else [])
+
+
+def resolve_program(path: str, argv: list[bytes], envp: list[bytes]):
+    """Follow #! lines as the kernel does; returns (path, argv) of an i386 ELF, or execs a
+    host interpreter natively (never returns then)."""
+    for _ in range(MAX_INTERP_DEPTH):
+        try:
+            with open(path, "rb") as f:
+                head = f.read(BINPRM_BUF_SIZE)
+        except OSError:
+            return path, argv          # read_elf reports the problem in one line
+        if not head.startswith(b"#!"):
+            return path, argv
+        interp, extra = parse_shebang(path, head)
+        argv = [os.fsencode(interp), *extra, os.fsencode(path), *argv[1:]]
+        kind, err = classify(interp)
+        if kind == "host":
+            from .execve import envp_dict
+            os.execve(interp, argv, envp_dict(envp))
+        if err:
+            raise FexliteError(f"{path}: bad interpreter {interp}: {os.strerror(-err)}")
+        path = interp
+    raise FexliteError(f"{path}: too many levels of #! interpreters")
+
+
+def guest_environment(host_env: dict, sets: list[str], unsets: list[str]) -> list[bytes]:
+    env = dict(host_env)
+    for name in unsets:
+        env.pop(os.fsencode(name), None)
+    for item in sets:
+        k, sep, v = item.partition("=")
+        if not sep:
+            raise FexliteError(f"-E needs VAR=VALUE, got '{item}'")
+        env[os.fsencode(k)] = os.fsencode(v)
+    return [k + b"=" + v for k, v in env.items()]
+
+
+def prepare_host_signals() -> None:
+    """A native process starts with default dispositions; Python changes SIGPIPE, SIGINT
+    and SIGXFSZ, which would change how the guest dies."""
+    for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def run_program(program: str, argv: list[bytes], envp: list[bytes], options: RunOptions,
+                exec_fd: int | None = None) -> int:
+    from .process import Process
+    from .trace import Tracer
+    if exec_fd is not None:
+        program, argv, envp = read_exec_request(exec_fd)
+    path, argv = resolve_program(program, argv, envp)
+    elf = read_elf(path)
+    route = make_route(options.route)
+    tracer = None
+    if options.strace is not None:
+        target = None if options.strace == "-" else options.strace
+        tracer = Tracer.open(target, append=exec_fd is not None)
+    prepare_host_signals()
+    try:
+        proc = Process(elf, argv, envp, route, options, tracer)
+    except MemoryError as e:
+        raise FexliteError(f"{path}: {e}")
+    return proc.run()
