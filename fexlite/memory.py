@@ -205,6 +205,22 @@ class AddressSpace:
             if r.start < end and r.end > start and r.prot & PROT_EXEC:
                 self._drop_code(max(r.start, start), min(r.end, end))
 
+    def scratch(self, size: int) -> int:
+        """Low (32-bit addressable) emulator memory for converted structs, reused call
+        after call; grows when a call needs more. Not for the guest's use."""
+        size = page_up(max(size, 1 << 16))
+        if self._scratch_size < size:
+            if self._scratch_size:
+                self.unmap(self._scratch, self._scratch_size)
+            start = self.find_free(size)
+            if start is None or self.map_anon(start, size, PROT_READ | PROT_WRITE,
+                                              "[fexlite scratch]") < 0:
+                raise MemoryError("no room for scratch memory")
+            self._scratch, self._scratch_size = start, size
+        return self._scratch
+
+    _scratch = _scratch_size = 0
+
     # --- checked access from the host -------------------------------------------------
     def check(self, addr: int, length: int, need: int = PROT_READ) -> None:
         end = addr + length

@@ -92,7 +92,9 @@ class Process:
                 traceback.print_exc()
             result = -E.ENOSYS
         if self.tracer is not None and entry is not None:
-            self.tracer.syscall(self, entry[0], (v[1], v[2], v[3], v[4], v[5], v[6]), result)
+            self.tracer.syscall(self, entry[0], (v[1], v[2], v[3], v[4], v[5], v[6]), result,
+                                "" if entry[0] in personality.HANDLERS else
+                                self.route.describe(nr, entry[0]))
         self._eax[0] = result & 0xFFFFFFFF
         lib.uc_reg_write(self.engine.uc, X86.EAX, self._eax)
 

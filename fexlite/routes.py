@@ -17,6 +17,10 @@ class Passthrough:
             return True, "x86-64 host: int $0x80 reaches the kernel's ia32 table"
         return False, f"needs an x86-64 host with IA32 emulation (this is {host.MACHINE})"
 
+    def describe(self, nr: int, name: str) -> str:
+        """What the route does with this call, for --strace."""
+        return ""
+
     def handler(self, nr: int, name: str, proc):
         int80 = host.int80
 
