@@ -1,5 +1,6 @@
 """The guest CPU: Unicorn in 32-bit mode with a GDT for %gs-based TLS and SSE enabled."""
 import struct
+import threading
 from dataclasses import dataclass
 
 from . import uc
@@ -9,8 +10,9 @@ from .uc import X86
 # An ia32 task on an x86-64 kernel: TLS slots are GDT entries 12..14
 # (selector 0x63 for the first), user code 0x23, user data 0x2b.
 GDT_ENTRY_TLS_MIN, GDT_ENTRY_TLS_ENTRIES = 12, 3
-GDT_ENTRIES = 32
-GDT_ADDR = PRIVATE_PAGE
+GDT_ENTRIES = 16
+GDT_SIZE = GDT_ENTRIES * 8
+GDT_POOL = PRIVATE_PAGE - PAGE      # one page of per-thread GDTs above TASK_SIZE
 USER_CS, USER_DS = 0x23, 0x2B
 # Unicorn runs the guest at CPL 0, and SS must match the CPL: a private ring-0 stack
 # segment (32-bit, flat) keeps pushes 32-bit once any segment register is reloaded.
@@ -82,27 +84,54 @@ def _flat(code: bool, dpl: int = 3) -> int:
 
 
 class Gdt:
-    """The guest GDT in the emulator's private page (shared by all threads)."""
+    """One guest thread's GDT (TLS entries are per thread, as in the kernel)."""
+
+    def __init__(self, space, addr: int, copy_from: "Gdt | None" = None):
+        self.space, self.addr = space, addr
+        if copy_from is not None:
+            space.write(addr, space.read(copy_from.addr, GDT_SIZE))
+        else:
+            space.write(addr, bytes(GDT_SIZE))
+            self.write(USER_CS >> 3, _flat(code=True))
+            self.write(USER_DS >> 3, _flat(code=False))
+            self.write(STACK_SEL >> 3, _flat(code=False, dpl=0))
+
+    def write(self, entry: int, desc: int) -> None:
+        self.space.write(self.addr + 8 * entry, desc.to_bytes(8, "little"))
+
+    def read(self, entry: int) -> int:
+        return int.from_bytes(self.space.read(self.addr + 8 * entry, 8), "little")
+
+
+class GdtPool:
+    """Hands out GDT slots: the page above TASK_SIZE first, then pages from the guest
+    range marked as fexlite's."""
 
     def __init__(self, space):
         self.space = space
-        space.map_anon(GDT_ADDR, PAGE, 3, "[fexlite]")
-        self.write(USER_CS >> 3, _flat(code=True))
-        self.write(USER_DS >> 3, _flat(code=False))
-        self.write(STACK_SEL >> 3, _flat(code=False, dpl=0))
+        space.map_anon(GDT_POOL, PAGE, 3, "[fexlite gdt]")
+        self.free = [GDT_POOL + i * GDT_SIZE for i in range(PAGE // GDT_SIZE)]
+        self.lock = threading.Lock()
 
-    def write(self, entry: int, desc: int) -> None:
-        self.space.write(GDT_ADDR + 8 * entry, desc.to_bytes(8, "little"))
+    def take(self) -> int:
+        with self.lock:
+            if not self.free:
+                page = self.space.find_free(PAGE)
+                if page is None or self.space.map_anon(page, PAGE, 3, "[fexlite gdt]") < 0:
+                    raise MemoryError("no room for another thread's GDT")
+                self.free = [page + i * GDT_SIZE for i in range(PAGE // GDT_SIZE)]
+            return self.free.pop(0)
 
-    def read(self, entry: int) -> int:
-        return int.from_bytes(self.space.read(GDT_ADDR + 8 * entry, 8), "little")
+    def give_back(self, addr: int) -> None:
+        with self.lock:
+            self.free.append(addr)
 
 
-def new_engine(space) -> uc.Engine:
-    """A fresh 32-bit x86 Unicorn sharing the guest memory, GDT loaded, SSE on."""
+def new_engine(space, gdt: Gdt) -> uc.Engine:
+    """A fresh 32-bit x86 Unicorn sharing the guest memory, its GDT loaded, SSE on."""
     eng = uc.Engine(uc.ARCH_X86, uc.MODE_32)
     space.attach(eng)
-    eng.reg_write_struct(X86.GDTR, "uc_x86_mmr", base=GDT_ADDR, limit=GDT_ENTRIES * 8 - 1)
+    eng.reg_write_struct(X86.GDTR, "uc_x86_mmr", base=gdt.addr, limit=GDT_SIZE - 1)
     eng.reg_write(X86.SS, STACK_SEL)
     for seg in (X86.DS, X86.ES):
         eng.reg_write(seg, USER_DS)

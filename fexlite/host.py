@@ -5,6 +5,7 @@ negative errno, as the kernel returns it.
 """
 import cffi
 import platform
+import struct
 
 ffi = cffi.FFI()
 ffi.cdef("""
@@ -63,17 +64,30 @@ def syscall64(nr: int, *args: int) -> int:
 # keystone from tools/int80_stub.s; tests/test_host.py re-assembles and compares.
 INT80_STUB = bytes.fromhex("535589f889f34189ca89d14489d24489c64489cf8b6c2418cd805d5bc3")
 
-_int80 = None
+# A `ret`: the host handler for signals fexlite only wants to interrupt a blocking call.
+NOOP_HANDLER = {"x86_64": bytes.fromhex("c3"), "aarch64": bytes.fromhex("c0035fd6")}
+
+_stubs = None
 
 
-def _make_int80():
-    page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
-    if page < 0:
-        raise OSError(-page, "cannot allocate the int80 stub")
-    ffi.memmove(ffi.cast("char *", page), INT80_STUB, len(INT80_STUB))
-    mprotect(page, 4096, PROT_READ | PROT_EXEC)
-    return ffi.cast("unsigned int (*)(unsigned int, unsigned int, unsigned int, unsigned int,"
-                    " unsigned int, unsigned int, unsigned int)", page)
+def _stub_page():
+    """One executable page holding the int80 stub at 0 and the no-op handler at 64."""
+    global _stubs
+    if _stubs is None:
+        page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
+        if page < 0:
+            raise OSError(-page, "cannot allocate host stubs")
+        ffi.memmove(ffi.cast("char *", page), INT80_STUB, len(INT80_STUB))
+        ret = NOOP_HANDLER.get(MACHINE, b"")
+        ffi.memmove(ffi.cast("char *", page + 64), ret, len(ret))
+        mprotect(page, 4096, PROT_READ | PROT_EXEC)
+        _stubs = (page, ffi.cast("unsigned int (*)(unsigned int, unsigned int, unsigned int,"
+                                 " unsigned int, unsigned int, unsigned int, unsigned int)", page))
+    return _stubs
+
+
+def noop_handler() -> int:
+    return _stub_page()[0] + 64
 
 
 def int80_available() -> bool:
@@ -83,9 +97,44 @@ def int80_available() -> bool:
 def int80(nr: int, a1=0, a2=0, a3=0, a4=0, a5=0, a6=0) -> int:
     """A real ia32 syscall; returns the 32-bit result sign-extended the kernel's way
     (only -4095..-1 are errors)."""
-    global _int80
-    if _int80 is None:
-        _int80 = _make_int80()
-    r = _int80(nr, a1 & 0xFFFFFFFF, a2 & 0xFFFFFFFF, a3 & 0xFFFFFFFF,
-               a4 & 0xFFFFFFFF, a5 & 0xFFFFFFFF, a6 & 0xFFFFFFFF)
+    r = _stub_page()[1](nr, a1 & 0xFFFFFFFF, a2 & 0xFFFFFFFF, a3 & 0xFFFFFFFF,
+                        a4 & 0xFFFFFFFF, a5 & 0xFFFFFFFF, a6 & 0xFFFFFFFF)
     return r - 0x100000000 if r >= 0xFFFFF001 else r
+
+
+# Raw signal-mask calls: Python's wrappers refuse signals 32 and 33, which i386 glibc
+# uses for thread cancellation and setxid, and glibc's filter them out.
+HOST_NR = {"x86_64": dict(rt_sigprocmask=14, rt_sigtimedwait=128, rt_sigsuspend=130),
+           "aarch64": dict(rt_sigprocmask=135, rt_sigtimedwait=137, rt_sigsuspend=133)}
+SIGINFO = struct.Struct("<iii4xiIi")  # si_signo, si_errno, si_code, (pad), si_pid, si_uid, si_status
+SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
+
+
+def _sigset(sigs) -> "ffi.CData":
+    return ffi.new("uint64_t *", sum(1 << (s - 1) for s in sigs))
+
+
+def sigprocmask(how: int, sigs) -> int:
+    """This host thread's signal mask (SIG_BLOCK / SIG_UNBLOCK / SIG_SETMASK)."""
+    return syscall64(HOST_NR[MACHINE]["rt_sigprocmask"], how,
+                     ffi.cast("uintptr_t", _sigset(sigs)), 0, 8)
+
+
+def sigsuspend(blocked) -> int:
+    """The host's rt_sigsuspend with exactly this set blocked (returns -EINTR)."""
+    return syscall64(HOST_NR[MACHINE]["rt_sigsuspend"], ffi.cast("uintptr_t", _sigset(blocked)), 8)
+
+
+def sigtimedwait(sigs, poll: bool) -> tuple | None:
+    """Dequeue one of SIGS: (signo, errno, code, pid, uid, status), or None when polling
+    found nothing. Without poll it waits (retrying on EINTR)."""
+    info = ffi.new("uint8_t[128]")
+    timeout = ffi.new("int64_t[2]") if poll else ffi.NULL
+    while True:
+        r = syscall64(HOST_NR[MACHINE]["rt_sigtimedwait"], ffi.cast("uintptr_t", _sigset(sigs)),
+                      ffi.cast("uintptr_t", info), ffi.cast("uintptr_t", timeout), 8)
+        if r > 0:
+            raw = bytes(info)
+            return SIGINFO.unpack_from(raw)
+        if r != -4 or poll:        # EINTR: wait again
+            return None

@@ -8,6 +8,7 @@ syscalls take guest pointers as they are; one map of regions keeps host
 protections, Unicorn's mappings and the guest's view in step.
 """
 import bisect
+import threading
 from dataclasses import dataclass
 
 from . import host
@@ -50,11 +51,22 @@ class Region:
     name: str = ""
 
 
+def locked(method):
+    """Map changes and look-ups from several guest threads take the space's lock."""
+    def run(self, *args, **kw):
+        with self.lock:
+            return method(self, *args, **kw)
+    run.__name__, run.__doc__ = method.__name__, method.__doc__
+    return run
+
+
 class AddressSpace:
     def __init__(self):
         self.regions: list[Region] = []   # sorted, non-overlapping
         self.engines = []                 # every Unicorn instance sharing this memory
         self.brk_start = self.brk = 0
+        self._scratch: dict[int, tuple[int, int]] = {}   # host thread -> (start, size)
+        self.lock = threading.RLock()     # map changes from several guest threads
         self._reserve(GUEST_LOW, 0x100000000 - GUEST_LOW)
 
     # --- host reservation -------------------------------------------------------
@@ -69,11 +81,37 @@ class AddressSpace:
     def _unreserve_fixed(start: int, length: int) -> None:
         host.mmap(start, length, PROT_NONE, _RESERVE_FLAGS | host.MAP_FIXED)
 
+    @locked
     def attach(self, engine) -> None:
         """Give another Unicorn instance (a new thread) the same mappings."""
         for r in self.regions:
             engine.map_ptr(r.start, r.end - r.start, r.prot)
         self.engines.append(engine)
+
+    @locked
+    def detach(self, engine) -> None:
+        if engine in self.engines:
+            self.engines.remove(engine)
+
+    def _each_engine(self, op) -> None:
+        """Apply a Unicorn change now to the engines this host thread runs; queue it for
+        the others, which may be executing guest code (Unicorn is not thread-safe) and
+        apply it at their next syscall or fault (sync)."""
+        me = threading.get_ident()
+        for e in self.engines:
+            if e.owner == me:
+                op(e)
+            else:
+                e.backlog.append(op)
+
+    @staticmethod
+    def sync(engine) -> bool:
+        """Apply what other threads changed; True if there was anything."""
+        if not engine.backlog:
+            return False
+        while engine.backlog:
+            engine.backlog.pop(0)(engine)
+        return True
 
     # --- region map ---------------------------------------------------------------
     def _carve(self, start: int, end: int) -> list[Region]:
@@ -101,11 +139,13 @@ class AddressSpace:
             return self.regions[i]
         return None
 
+    @locked
     def is_free(self, start: int, end: int) -> bool:
         if start < GUEST_LOW or end > TASK_SIZE or start >= end:
             return False
         return not any(r.start < end and r.end > start for r in self.regions)
 
+    @locked
     def find_free(self, length: int, below: int = MMAP_BASE) -> int | None:
         """Top-down search, as the kernel's default allocator does."""
         top = below
@@ -121,16 +161,15 @@ class AddressSpace:
 
     # --- operations (all page-aligned) ------------------------------------------------
     def _drop_code(self, start: int, end: int) -> None:
-        for e in self.engines:
-            e.remove_cache(start, end)
+        self._each_engine(lambda e: e.remove_cache(start, end))
 
     def _uc_unmap(self, old: list[Region]) -> None:
         for r in old:
-            for e in self.engines:
-                e.unmap(r.start, r.end - r.start)
+            self._each_engine(lambda e, a=r.start, n=r.end - r.start: e.unmap(a, n))
         if any(r.prot & PROT_EXEC for r in old):
             self._drop_code(min(r.start for r in old), max(r.end for r in old))
 
+    @locked
     def map(self, start: int, length: int, prot: int, flags: int, fd: int = -1,
             offset: int = 0, name: str = "") -> int:
         """Map [start, start+length) replacing what is there; returns start or -errno."""
@@ -140,19 +179,20 @@ class AddressSpace:
             return got
         self._uc_unmap(self._carve(start, end))
         self._insert(Region(start, end, prot, name))
-        for e in self.engines:
-            e.map_ptr(start, length, prot)
+        self._each_engine(lambda e: e.map_ptr(start, length, prot))
         return start
 
     def map_anon(self, start: int, length: int, prot: int, name: str = "") -> int:
         return self.map(start, length, prot, host.MAP_PRIVATE | host.MAP_ANONYMOUS, name=name)
 
+    @locked
     def unmap(self, start: int, length: int) -> None:
         old = self._carve(start, start + length)
         if old:
             self._uc_unmap(old)
             self._unreserve_fixed(start, length)
 
+    @locked
     def remap(self, old: int, old_len: int, new_len: int, new: int) -> int:
         """Move or grow the mapping at [old, old+old_len) to [new, new+new_len), keeping
         its pages (the host's mremap); the caller has checked the target is free."""
@@ -169,16 +209,15 @@ class AddressSpace:
             return got
         if in_place:
             self._insert(Region(target[0], target[1], src.prot, src.name))
-            for e in self.engines:
-                e.map_ptr(target[0], target[1] - target[0], src.prot)
+            self._each_engine(lambda e: e.map_ptr(target[0], target[1] - target[0], src.prot))
             return old
         self._uc_unmap(self._carve(old, old + old_len))
         self._unreserve_fixed(old, old_len)
         self._insert(Region(new, new + new_len, src.prot, src.name))
-        for e in self.engines:
-            e.map_ptr(new, new_len, src.prot)
+        self._each_engine(lambda e: e.map_ptr(new, new_len, src.prot))
         return new
 
+    @locked
     def protect(self, start: int, length: int, prot: int) -> int:
         end = start + length
         old = self._carve(start, end)
@@ -192,12 +231,12 @@ class AddressSpace:
             return rc
         for r in self._carve(start, end):
             self._insert(Region(r.start, r.end, prot, r.name))
-        for e in self.engines:
-            e.protect(start, length, prot)
+        self._each_engine(lambda e: e.protect(start, length, prot))
         if any(r.prot & PROT_EXEC for r in old) or prot & PROT_EXEC:
             self._drop_code(start, end)
         return 0
 
+    @locked
     def wrote(self, start: int, length: int) -> None:
         """The host wrote guest memory (a syscall result): drop stale translated code."""
         end = start + length
@@ -205,21 +244,23 @@ class AddressSpace:
             if r.start < end and r.end > start and r.prot & PROT_EXEC:
                 self._drop_code(max(r.start, start), min(r.end, end))
 
+    @locked
     def scratch(self, size: int) -> int:
-        """Low (32-bit addressable) emulator memory for converted structs, reused call
-        after call; grows when a call needs more. Not for the guest's use."""
+        """Low (32-bit addressable) emulator memory for converted structs, one buffer per
+        host thread (a blocking call in one guest thread must not see another's), reused
+        call after call and grown when a call needs more. Not for the guest's use."""
         size = page_up(max(size, 1 << 16))
-        if self._scratch_size < size:
-            if self._scratch_size:
-                self.unmap(self._scratch, self._scratch_size)
+        key = threading.get_ident()
+        start, have = self._scratch.get(key, (0, 0))
+        if have < size:
+            if have:
+                self.unmap(start, have)
             start = self.find_free(size)
             if start is None or self.map_anon(start, size, PROT_READ | PROT_WRITE,
                                               "[fexlite scratch]") < 0:
                 raise MemoryError("no room for scratch memory")
-            self._scratch, self._scratch_size = start, size
-        return self._scratch
-
-    _scratch = _scratch_size = 0
+            self._scratch[key] = (start, size)
+        return start
 
     # --- checked access from the host -------------------------------------------------
     def check(self, addr: int, length: int, need: int = PROT_READ) -> None:

@@ -9,12 +9,23 @@ import errno as E
 import os
 import signal
 import struct
+import threading
 
 from .cpu import GDT_ENTRY_TLS_MIN, GDT_ENTRY_TLS_ENTRIES, UserDesc
 from .memory import GUEST_LOW, TASK_SIZE, PAGE, page_up, GuestFault
-from . import host
+from . import host, signals
 
 HANDLERS = {}
+
+
+def holding_map_lock(fn):
+    """A memory call decides and changes the map as one step, whatever other guest
+    threads do meanwhile."""
+    def run(t, *args):
+        with t.space.lock:
+            return fn(t, *args)
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
 
 
 def emulates(*names):
@@ -37,6 +48,7 @@ MREMAP_MAYMOVE, MREMAP_FIXED = 1, 2
 
 
 @emulates("brk")
+@holding_map_lock
 def sys_brk(p, new, *_):
     s = p.space
     if new < s.brk_start:
@@ -81,11 +93,13 @@ def do_mmap(p, addr, length, prot, flags, fd, offset):
 
 
 @emulates("mmap2")
+@holding_map_lock
 def sys_mmap2(p, addr, length, prot, flags, fd, pgoff):
     return do_mmap(p, addr, length, prot, flags, fd, pgoff * PAGE)
 
 
 @emulates("mmap")
+@holding_map_lock
 def sys_old_mmap(p, argp, *_):
     """i386's old mmap takes one pointer to six words (struct mmap_arg_struct)."""
     addr, length, prot, flags, fd, offset = struct.unpack("<6I", p.space.read(argp, 24))
@@ -97,6 +111,7 @@ def _range_ok(addr, length):
 
 
 @emulates("munmap")
+@holding_map_lock
 def sys_munmap(p, addr, length, *_):
     if not length or not _range_ok(addr, length):
         return -E.EINVAL
@@ -105,6 +120,7 @@ def sys_munmap(p, addr, length, *_):
 
 
 @emulates("mprotect")
+@holding_map_lock
 def sys_mprotect(p, addr, length, prot, *_):
     if not _range_ok(addr, length) or prot & ~(7 | PROT_GROWS):
         return -E.EINVAL
@@ -112,6 +128,7 @@ def sys_mprotect(p, addr, length, prot, *_):
 
 
 @emulates("mremap")
+@holding_map_lock
 def sys_mremap(p, old, old_len, new_len, flags, new, *_):
     s = p.space
     old_len, new_len = page_up(old_len), page_up(new_len)
@@ -139,7 +156,7 @@ TLS_SLOTS = range(GDT_ENTRY_TLS_MIN, GDT_ENTRY_TLS_MIN + GDT_ENTRY_TLS_ENTRIES)
 
 
 @emulates("set_thread_area")
-def sys_set_thread_area(p, uinfo, *_):
+def set_tls(p, uinfo, *_):
     desc = UserDesc.unpack(p.space.read(uinfo, 16))
     idx = desc.entry_number
     if idx == 0xFFFFFFFF:
@@ -162,24 +179,13 @@ def sys_get_thread_area(p, uinfo, *_):
     return 0
 
 
-# --- signals (dispositions recorded; delivery to guest handlers is not built yet) ----------
+# --- signals ----------------------------------------------------------------------------
 NSIG = 64
 SIGSET = 8
 K_SIGACTION = struct.Struct("<IIIQ")        # handler, flags, restorer, mask (i386 kernel)
 OLD_SIGACTION = struct.Struct("<IIII")      # handler, mask, flags, restorer
-SIG_DFL, SIG_IGN = 0, 1
 UNCATCHABLE = (signal.SIGKILL, signal.SIGSTOP)
-
-
-def _set_disposition(p, sig: int, action: tuple) -> None:
-    """Record the guest's action; SIG_IGN and SIG_DFL also take effect on the host."""
-    p.sigactions[sig] = action
-    handler = action[0]
-    if handler in (SIG_DFL, SIG_IGN) and sig not in UNCATCHABLE:
-        try:
-            signal.signal(sig, signal.SIG_IGN if handler == SIG_IGN else signal.SIG_DFL)
-        except (OSError, ValueError):
-            pass
+SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
 
 
 def _valid_signal(sig: int, installing: bool) -> bool:
@@ -187,86 +193,188 @@ def _valid_signal(sig: int, installing: bool) -> bool:
 
 
 @emulates("rt_sigaction")
-def sys_rt_sigaction(p, sig, act, oact, sigsetsize, *_):
+def sys_rt_sigaction(t, sig, act, oact, sigsetsize, *_):
     if sigsetsize != SIGSET or not _valid_signal(sig, bool(act)):
         return -E.EINVAL
-    new = K_SIGACTION.unpack(p.space.read(act, K_SIGACTION.size)) if act else None
+    sigs = t.proc.signals
+    new = K_SIGACTION.unpack(t.space.read(act, K_SIGACTION.size)) if act else None
     if oact:
-        p.space.write(oact, K_SIGACTION.pack(*p.sigactions.get(sig, (0, 0, 0, 0))))
+        t.space.write(oact, K_SIGACTION.pack(*sigs.action(sig)))
     if new:
-        _set_disposition(p, sig, new)
+        sigs.set_action(sig, new)
+        t.sync_host_mask()
     return 0
 
 
 @emulates("sigaction")
-def sys_sigaction(p, sig, act, oact, *_):
+def sys_sigaction(t, sig, act, oact, *_):
     if not _valid_signal(sig, bool(act)):
         return -E.EINVAL
-    new = OLD_SIGACTION.unpack(p.space.read(act, OLD_SIGACTION.size)) if act else None
+    sigs = t.proc.signals
+    new = OLD_SIGACTION.unpack(t.space.read(act, OLD_SIGACTION.size)) if act else None
     if oact:
-        h, f, r, m = p.sigactions.get(sig, (0, 0, 0, 0))
-        p.space.write(oact, OLD_SIGACTION.pack(h, m & 0xFFFFFFFF, f, r))
+        h, f, r, m = sigs.action(sig)
+        t.space.write(oact, OLD_SIGACTION.pack(h, m & 0xFFFFFFFF, f, r))
     if new:
         h, m, f, r = new
-        _set_disposition(p, sig, (h, f, r, m))
+        sigs.set_action(sig, (h, f, r, m))
+        t.sync_host_mask()
     return 0
 
 
 @emulates("signal")
-def sys_signal(p, sig, handler, *_):
+def sys_signal(t, sig, handler, *_):
     if not _valid_signal(sig, True):
         return -E.EINVAL
-    old = p.sigactions.get(sig, (0, 0, 0, 0))[0]
-    _set_disposition(p, sig, (handler, 0x80000000 | 0x40000000, 0, 0))  # SA_RESETHAND|SA_NODEFER
+    sigs = t.proc.signals
+    old = sigs.action(sig)[0]
+    sigs.set_action(sig, (handler, 0x80000000 | 0x40000000, 0, 0))  # SA_RESETHAND|SA_NODEFER
+    t.sync_host_mask()
     return old
 
 
-def _sigmask(p, how, new):
-    if new is None:
-        return 0
-    if how == 0:
-        p.sigmask |= new
-    elif how == 1:
-        p.sigmask &= ~new
-    elif how == 2:
-        p.sigmask = new
-    else:
-        return -E.EINVAL
-    p.sigmask &= ~((1 << (signal.SIGKILL - 1)) | (1 << (signal.SIGSTOP - 1)))
-    return 0
+def _new_mask(t, how, new):
+    if how == SIG_BLOCK:
+        return t.sigmask | new
+    if how == SIG_UNBLOCK:
+        return t.sigmask & ~new
+    if how == SIG_SETMASK:
+        return new
+    return None
 
 
 @emulates("rt_sigprocmask")
-def sys_rt_sigprocmask(p, how, nset, oset, sigsetsize, *_):
+def sys_rt_sigprocmask(t, how, nset, oset, sigsetsize, *_):
     if sigsetsize != SIGSET:
         return -E.EINVAL
-    new = int.from_bytes(p.space.read(nset, 8), "little") if nset else None
-    old = p.sigmask
-    rc = _sigmask(p, how, new)
-    if rc == 0 and oset:
-        p.space.write(oset, old.to_bytes(8, "little"))
-    return rc
+    old = t.sigmask
+    if nset:
+        mask = _new_mask(t, how, int.from_bytes(t.space.read(nset, 8), "little"))
+        if mask is None:
+            return -E.EINVAL
+        t.set_mask(mask)
+    if oset:
+        t.space.write(oset, old.to_bytes(8, "little"))
+    return 0
 
 
 @emulates("sigprocmask")
-def sys_sigprocmask(p, how, nset, oset, *_):
-    new = p.space.read_u32(nset) if nset else None
-    if new is not None and how == 2:
-        new |= p.sigmask & ~0xFFFFFFFF        # SIG_SETMASK keeps the real-time signals
-    old = p.sigmask
-    rc = _sigmask(p, how, new)
-    if rc == 0 and oset:
-        p.space.write(oset, (old & 0xFFFFFFFF).to_bytes(4, "little"))
-    return rc
+def sys_sigprocmask(t, how, nset, oset, *_):
+    old = t.sigmask
+    if nset:
+        new = t.space.read_u32(nset)
+        if how == SIG_SETMASK:
+            new |= t.sigmask & ~0xFFFFFFFF        # the real-time signals are kept
+        mask = _new_mask(t, how, new)
+        if mask is None:
+            return -E.EINVAL
+        t.set_mask(mask)
+    if oset:
+        t.space.write(oset, (old & 0xFFFFFFFF).to_bytes(4, "little"))
+    return 0
+
+
+def _pending(t) -> int:
+    host_pending = sum(1 << (s - 1) for s in signal.sigpending() if 0 < s <= NSIG)
+    return (host_pending | t.proc.signals.pending_mask(t)) & t.sigmask
+
+
+@emulates("rt_sigpending")
+def sys_rt_sigpending(t, nset, size, *_):
+    if size > SIGSET:
+        return -E.EINVAL
+    t.space.write(nset, _pending(t).to_bytes(8, "little")[:size])
+    return 0
+
+
+@emulates("sigpending")
+def sys_sigpending(t, nset, *_):
+    t.space.write(nset, (_pending(t) & 0xFFFFFFFF).to_bytes(4, "little"))
+    return 0
+
+
+def _suspend(t, mask: int) -> int:
+    """Wait with MASK until a signal the guest takes is pending; the handler runs with
+    the old mask saved (restored at sigreturn)."""
+    t.saved_mask = t.sigmask
+    t.set_mask(mask)
+    signals.wait_for_signal(t)
+    return -E.EINTR
+
+
+@emulates("rt_sigsuspend")
+def sys_rt_sigsuspend(t, nset, size, *_):
+    if size != SIGSET:
+        return -E.EINVAL
+    return _suspend(t, int.from_bytes(t.space.read(nset, 8), "little"))
+
+
+@emulates("sigsuspend")
+def sys_sigsuspend(t, a1, a2, a3, *_):
+    # i386's old sigsuspend(int history0, int history1, old_sigset_t mask)
+    return _suspend(t, (t.sigmask & ~0xFFFFFFFF) | a3)
+
+
+@emulates("pause")
+def sys_pause(t, *_):
+    t.saved_mask = None
+    signals.wait_for_signal(t)
+    return -E.EINTR
+
+
+@emulates("sigreturn")
+def sys_sigreturn(t, *_):
+    t.engine.reg_write(signals.X86.EAX, signals.restore_frame(t, rt=False))
+
+
+@emulates("rt_sigreturn")
+def sys_rt_sigreturn(t, *_):
+    t.engine.reg_write(signals.X86.EAX, signals.restore_frame(t, rt=True))
 
 
 @emulates("sigaltstack")
-def sys_sigaltstack(p, ss, oss, *_):
+def sys_sigaltstack(t, ss, oss, *_):
+    sp = t.engine.reg_read(signals.X86.ESP) & 0xFFFFFFFF
     if oss:
-        p.space.write(oss, p.altstack)
+        ss_sp, flags, size = t.altstack
+        flags = signals.SS_ONSTACK if t.on_altstack(sp) else flags
+        t.space.write(oss, struct.pack("<IiI", ss_sp, flags, size))
     if ss:
-        p.altstack = p.space.read(ss, 12)
+        ss_sp, flags, size = struct.unpack("<IiI", t.space.read(ss, 12))
+        if t.on_altstack(sp):
+            return -E.EPERM
+        if flags not in (0, signals.SS_DISABLE, signals.SS_ONSTACK):
+            return -E.EINVAL
+        if flags == signals.SS_DISABLE:
+            ss_sp = size = 0
+        elif size < 2048:
+            return -E.ENOMEM
+        t.altstack = (ss_sp, flags & signals.SS_DISABLE, size)
     return 0
+
+
+def _signal_self(t, name, pid_of_target, *args):
+    """kill/tkill/tgkill: the kernel delivers a signal sent to oneself before the call
+    returns; take it off the host at once so the guest sees it in the same place."""
+    rc = t.passthrough(name, *args)
+    if rc == 0 and pid_of_target in (0, os.getpid(), threading.get_native_id()):
+        signals.poll_self(t)
+    return rc
+
+
+@emulates("kill")
+def sys_kill(t, pid, sig, *_):
+    return _signal_self(t, "kill", s32(pid), pid, sig)
+
+
+@emulates("tkill")
+def sys_tkill(t, tid, sig, *_):
+    return _signal_self(t, "tkill", s32(tid), tid, sig)
+
+
+@emulates("tgkill")
+def sys_tgkill(t, tgid, tid, sig, *_):
+    return _signal_self(t, "tgkill", s32(tgid), tgid, tid, sig)
 
 
 # --- thread start-up bookkeeping ----------------------------------------------------------
@@ -292,37 +400,50 @@ def sys_rseq(p, *_):
 
 
 # --- exit ------------------------------------------------------------------------------------
-@emulates("exit", "exit_group")
-def sys_exit_group(p, status, *_):
-    p.exit(status & 0xFF)
+class ThreadExit(Exception):
+    """Raised by exit() in a thread: its emulation stops and its host thread ends."""
+
+
+@emulates("exit_group")
+def sys_exit_group(t, status, *_):
+    t.proc.exit_group(status & 0xFF)
+
+
+@emulates("exit")
+def sys_exit(t, status, *_):
+    t.thread_exit(status & 0xFF)
 
 
 # --- processes ------------------------------------------------------------------------------
-CLONE_VM, CLONE_VFORK, CLONE_SETTLS = 0x100, 0x4000, 0x80000
+CLONE_VM, CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS = 0x100, 0x4000, 0x10000, 0x80000
 CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x100000, 0x200000, 0x1000000
 
 
 @emulates("fork", "vfork")
-def sys_fork(p, *_):
-    return p.fork()
+def sys_fork(t, *_):
+    return t.proc.fork(t)
 
 
 @emulates("clone")
-def sys_clone(p, flags, newsp, ptid, tls, ctid, *_):
+def sys_clone(t, flags, newsp, ptid, tls, ctid, *_):
+    """i386 order: clone(flags, newsp, parent_tid, tls, child_tid). CLONE_VM without
+    CLONE_VFORK is a thread; vfork-style and plain clones become a host fork."""
     if flags & CLONE_VM and not flags & CLONE_VFORK:
-        return p.warn_enosys("clone(CLONE_VM): guest threads are not supported yet")
-    pid = p.fork()
+        if not flags & CLONE_THREAD:
+            return t.warn_enosys("clone(CLONE_VM) without CLONE_THREAD is not supported")
+        return t.spawn(flags, newsp, ptid, tls, ctid)
+    pid = t.proc.fork(t)
     if pid == 0:
         if flags & CLONE_CHILD_SETTID:
-            p.space.write(ctid, os.getpid().to_bytes(4, "little"))
+            t.space.write(ctid, os.getpid().to_bytes(4, "little"))
         if flags & CLONE_CHILD_CLEARTID:
-            p.clear_child_tid = ctid
+            t.clear_child_tid = ctid
         if flags & CLONE_SETTLS:
-            sys_set_thread_area(p, tls)
+            set_tls(t, tls)
         if newsp:
-            p.set_stack(newsp)
+            t.set_stack(newsp)
     elif pid > 0 and flags & CLONE_PARENT_SETTID:
-        p.space.write(ptid, pid.to_bytes(4, "little"))
+        t.space.write(ptid, pid.to_bytes(4, "little"))
     return pid
 
 
@@ -347,8 +468,8 @@ def guest_path(p, path: bytes) -> bytes:
 
 @emulates("execve")
 def sys_execve(p, path, argv, envp, *_):
-    return p.execve(guest_path(p, p.space.read_cstr(path)), _string_array(p, argv),
-                    _string_array(p, envp))
+    return p.proc.execve(p, guest_path(p, p.space.read_cstr(path)), _string_array(p, argv),
+                         _string_array(p, envp))
 
 
 def _readlink_self(p, path_addr, buf, size, fallback):
@@ -376,7 +497,7 @@ def sys_execveat(p, dirfd, path, argv, envp, flags, *_):
     name = p.space.read_cstr(path)
     if not name.startswith(b"/") and s32(dirfd) != -100:
         name = os.readlink(f"/proc/self/fd/{s32(dirfd)}").encode() + (b"/" + name if name else b"")
-    return p.execve(name, _string_array(p, argv), _string_array(p, envp))
+    return p.proc.execve(p, name, _string_array(p, argv), _string_array(p, envp))
 
 
 # --- calls that must never reach the host as they are ---------------------------------------

@@ -6,6 +6,7 @@ preallocated array.
 """
 import importlib.util
 import os
+import threading
 
 import cffi
 
@@ -90,6 +91,8 @@ class Engine:
         check(lib.uc_open(arch, mode, handle), "uc_open")
         self.uc = handle[0]
         self._callbacks = []          # keep cffi callbacks alive
+        self.owner = threading.get_ident()   # the host thread that runs this engine
+        self.backlog = []             # memory-map changes made by other threads, not yet applied
         if cpu_model is not None:
             check(lib.uc_ctl(self.uc, ctl_code(CTL_CPU_MODEL, 1), ffi.cast("int", cpu_model)),
                   "set cpu model")
@@ -133,8 +136,8 @@ class Engine:
     def reg_write_struct(self, reg: int, ctype: str, **fields) -> None:
         check(lib.uc_reg_write(self.uc, reg, ffi.new(ctype + " *", fields)), "reg_write")
 
-    def start(self, begin: int, until: int = 0) -> int:
-        return lib.uc_emu_start(self.uc, begin, until, 0, 0)
+    def start(self, begin: int, until: int = 0, timeout_us: int = 0) -> int:
+        return lib.uc_emu_start(self.uc, begin, until, timeout_us, 0)
 
     def stop(self) -> None:
         lib.uc_emu_stop(self.uc)

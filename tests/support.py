@@ -281,3 +281,92 @@ def assert_trees_equal(native_root, emulated_root, what=""):
             lines.append(f"  {k}: native {a.get(k)} / fexlite {b.get(k)}")
     head = f"{what}: " if what else ""
     pytest.fail(head + "file trees differ after the runs\n" + "\n".join(lines[:30]), pytrace=False)
+
+
+# --------------------------------------------------------------------------- raw statuses, signals from outside
+# Added for the signal/thread/process corpus (issue 5).  These keep subprocess's own
+# returncode (negative for a death by signal) instead of 128 + N: a guest killed by a
+# signal must end fexlite the same way, so its parent sees the same wait status.
+
+def _run_raw(cmd, stdin, cwd, env, timeout, what):
+    try:
+        p = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           cwd=cwd, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"{what} timed out after {timeout}s: {shlex.join(map(str, cmd))}\n"
+                    f"stderr so far: {(e.stderr or b'')[-500:]!r}", pytrace=False)
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_native_raw(argv, stdin=b"", cwd=None, env=None, timeout=NATIVE_TIMEOUT):
+    """Like run_native, but the returncode is subprocess's (-N when killed by signal N)."""
+    return _run_raw([str(a) for a in argv], stdin, cwd, guest_env(env), timeout, "native run")
+
+
+def run_fexlite_raw(argv, stdin=b"", cwd=None, env=None, timeout=None, extra_opts=()):
+    """Like run_fexlite, but the returncode is subprocess's (-N when killed by signal N)."""
+    if SUBSTITUTE == "native":
+        return run_native_raw(argv, stdin, cwd, env)
+    if SUBSTITUTE == "qemu":
+        return _run_raw(["qemu-i386", *map(str, argv)], stdin, cwd, guest_env(env), NATIVE_TIMEOUT, "qemu")
+    return _run_raw(fexlite_command(argv, extra_opts), stdin, cwd, fexlite_env(env),
+                    timeout or FEXLITE_TIMEOUT, "fexlite run")
+
+
+def differential_raw(argv, stdin=b"", cwd=None, env=None, extra_opts=(), timeout=None):
+    """differential() comparing raw returncodes (a death by signal must match as -N)."""
+    n = run_native_raw(argv, stdin, cwd, env)
+    e = run_fexlite_raw(argv, stdin, cwd, env, timeout=timeout, extra_opts=extra_opts)
+    assert_same(n, e, shlex.join(map(str, argv)))
+    return n
+
+
+def _signal_after_ready(cmd, env, cwd, sig, ready, timeout, what):
+    """Start cmd with stdin a pipe kept open; once stdout contains `ready`, send `sig` to the
+    process; return (raw returncode, stdout, stderr).  A process that never gets ready or
+    never ends is a test failure."""
+    import selectors
+    import signal as _signal
+    import time
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=cwd, env=env)
+    out = b""
+    try:
+        sel = selectors.DefaultSelector()
+        sel.register(p.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while ready not in out:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                pytest.fail(f"{what}: no {ready!r} within {timeout}s; stdout so far {out!r}", pytrace=False)
+            chunk = os.read(p.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            out += chunk
+        sel.close()
+        if ready in out:
+            time.sleep(0.3)  # let it block in read()
+            p.send_signal(sig)
+        try:
+            rest, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{what}: still running {timeout}s after {_signal.Signals(sig).name}", pytrace=False)
+        return p.returncode, out + rest, err
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def signal_after_ready_native(argv, sig, ready=b"ready\n", cwd=None, env=None, timeout=NATIVE_TIMEOUT):
+    return _signal_after_ready([str(a) for a in argv], guest_env(env), cwd, sig, ready, timeout, "native run")
+
+
+def signal_after_ready_fexlite(argv, sig, ready=b"ready\n", cwd=None, env=None, timeout=None, extra_opts=()):
+    if SUBSTITUTE == "native":
+        return signal_after_ready_native(argv, sig, ready, cwd, env)
+    if SUBSTITUTE == "qemu":
+        return _signal_after_ready(["qemu-i386", *map(str, argv)], guest_env(env), cwd, sig, ready,
+                                   NATIVE_TIMEOUT, "qemu")
+    return _signal_after_ready(fexlite_command(argv, extra_opts), fexlite_env(env), cwd, sig, ready,
+                               timeout or FEXLITE_TIMEOUT, "fexlite run")

@@ -91,7 +91,7 @@ CRAFTED = {
     "segment-past-eof": make_elf32([(PT_LOAD, 0x5000, BASE, S1, S1, PF_R | PF_X, 0x1000)]),
     "filesz-past-eof": make_elf32([(PT_LOAD, 0, BASE, S1 + 0x10000, S1 + 0x10000, PF_R | PF_X, 0x1000)]),
     "overlapping-loads": make_elf32([(PT_LOAD, 0, BASE, S2, S2, PF_R | PF_X, 0x1000),
-                                     (PT_LOAD, 0, BASE, S2, 0x2000, PF_R | PF_W, 0x1000)]),
+                                     (PT_LOAD, 0, BASE, 0, 0x2000, PF_R | PF_W, 0x1000)]),
     "absurd-memsz": make_elf32([(PT_LOAD, 0, BASE, S1, 0xFFFFF000, PF_R | PF_W | PF_X, 0x1000)]),
     "wraps-past-4gib": make_elf32([(PT_LOAD, 0, BASE, S2, S2, PF_R | PF_X, 0x1000),
                                    (PT_LOAD, 0, 0xFFFFF000, 0x100, 0x2000, PF_R | PF_W, 0x1000)]),
