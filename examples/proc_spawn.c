@@ -14,9 +14,8 @@ int main(void)
     int st;
     char *av1[] = {"busybox", "echo", "spawned", "directly", NULL};
     int r = posix_spawn(&pid, "/bin/busybox", NULL, NULL, av1, environ);
-    printf("posix_spawn rc %d\n", r);
-    waitpid(pid, &st, 0);
-    printf("posix_spawn child status %d\n", WEXITSTATUS(st));
+    waitpid(pid, &st, 0);  /* print only after the child is done: output order is fixed */
+    printf("posix_spawn rc %d, child status %d\n", r, WEXITSTATUS(st));
 
     int fd[2];
     pipe(fd);

@@ -20,6 +20,7 @@ STACK_SEL = (GDT_ENTRIES - 1) << 3
 
 CR0_MP, CR0_EM, CR0_TS = 1 << 1, 1 << 2, 1 << 3
 CR4_OSFXSR, CR4_OSXMMEXCPT = 1 << 9, 1 << 10
+FPCW_LINUX, MXCSR_LINUX = 0x037F, 0x1F80   # what a new process gets (64-bit x87 precision)
 
 USER_DESC = struct.Struct("<IIII")   # entry_number, base_addr, limit, flag bits
 
@@ -138,4 +139,6 @@ def new_engine(space, gdt: Gdt) -> uc.Engine:
     cr0 = eng.reg_read(X86.CR0)
     eng.reg_write(X86.CR0, (cr0 | CR0_MP) & ~(CR0_EM | CR0_TS))
     eng.reg_write(X86.CR4, eng.reg_read(X86.CR4) | CR4_OSFXSR | CR4_OSXMMEXCPT)
+    eng.reg_write(X86.FPCW, FPCW_LINUX)
+    eng.reg_write(X86.MXCSR, MXCSR_LINUX)
     return eng

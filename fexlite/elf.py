@@ -114,8 +114,6 @@ def parse_elf(path: str, data: bytes) -> Elf32:
     for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
         if b0 < a1:
             _fail(path, f"overlapping segments at {b0:#x}")
-    if not any(s.vaddr <= entry < s.vaddr + s.memsz and s.flags & PF_X for s in loads):
-        _fail(path, f"entry point {entry:#x} is not in an executable segment")
     interp = None
     for s in segs:
         if s.type == PT_INTERP:

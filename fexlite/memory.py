@@ -131,7 +131,15 @@ class AddressSpace:
         return out
 
     def _insert(self, region: Region) -> None:
-        bisect.insort(self.regions, region, key=lambda r: r.start)
+        """Add a region, merged with neighbours of the same protection and origin (as the
+        kernel merges VMAs), so a later mremap sees one mapping."""
+        i = bisect.bisect_left(self.regions, region.start, key=lambda r: r.start)
+        self.regions.insert(i, region)
+        for j in (i, i - 1):
+            if 0 <= j < len(self.regions) - 1:
+                a, b = self.regions[j], self.regions[j + 1]
+                if a.end == b.start and a.prot == b.prot and a.name == b.name:
+                    self.regions[j:j + 2] = [Region(a.start, b.end, a.prot, a.name)]
 
     def find(self, addr: int) -> Region | None:
         i = bisect.bisect_right(self.regions, addr, key=lambda r: r.start) - 1

@@ -18,7 +18,23 @@ class RunOptions:
     backend: str | None = None
     strace: str | None = None          # None: off; "-": stderr; else a file name
     reexec_args: list = field(default_factory=list)   # what a guest execve passes on
-    host_env: dict = field(default_factory=lambda: dict(os.environb))
+    host_env: dict = field(default_factory=lambda: initial_environment())
+
+
+def initial_environment() -> dict:
+    """The environment this process was started with. os.environ is not it: Python may
+    have added LC_CTYPE (PEP 538 locale coercion), which the guest must not see."""
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            items = f.read().split(b"\0")
+    except OSError:
+        return dict(os.environb)
+    env = {}
+    for item in items:
+        k, sep, v = item.partition(b"=")
+        if sep:
+            env[k] = v
+    return env
 
 
 def parse_shebang(path: str, head: bytes) -> tuple[str, list[bytes]]:

@@ -32,9 +32,11 @@ AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR = 0x100, 0x200
 IPC_64 = 0x100
 MAX_ARRAY = 1 << 16          # elements converted for one array argument (UIO_MAXIOV is 1024)
 
-# Structs whose bytes are the same bitmap everywhere although their declared element
-# type (unsigned long) differs in width: copied as they are, never converted.
-RAW_STRUCTS = frozenset({"__kernel_fd_set", "sigset_t", "old_sigset_t"})
+# Passed as they are, never converted: bitmaps whose bytes are the same everywhere
+# although their declared element type (unsigned long) differs in width, and
+# linux_dirent64 records (variable length; the fixed part has the same offsets
+# everywhere, sizeof differs only by tail padding).
+RAW_STRUCTS = frozenset({"__kernel_fd_set", "sigset_t", "old_sigset_t", "linux_dirent64"})
 
 # pos_l/pos_h of preadv & co. are two longs, not a 64-bit register pair: (lo, hi) on a
 # 32-bit ABI, (value, 0) on a 64-bit one; never padded (abi/special.tsv says so for arm32).

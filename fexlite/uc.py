@@ -55,6 +55,7 @@ class X86:
     """Register ids (unicorn/x86.h)."""
     CS, DS, EAX, EBP, EBX, ECX, EDI, EDX, EFLAGS, EIP = 11, 17, 19, 20, 21, 22, 23, 24, 25, 26
     ES, ESI, ESP, FS, GS, SS, CR0, CR4, GDTR = 28, 29, 30, 32, 33, 49, 50, 54, 243
+    FPCW, MXCSR = 246, 249
 
 
 class UcError(Exception):

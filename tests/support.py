@@ -13,6 +13,7 @@ import hashlib
 import os
 import shlex
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -32,7 +33,7 @@ BASE_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC", "HOME": "/tmp"}
 
 NATIVE_TIMEOUT = 60
 # The emulator is allowed to be much slower than the hardware.
-FEXLITE_TIMEOUT = float(os.environ.get("FEXLITE_TIMEOUT", "600"))
+FEXLITE_TIMEOUT = float(os.environ.get("FEXLITE_TIMEOUT", "120"))
 
 CFLAGS = ("-m32", "-static", "-O1")
 
@@ -134,13 +135,20 @@ def _norm_rc(rc: int) -> int:
 
 
 def _run(cmd, stdin, cwd, env, timeout, what, executable=None):
+    # Own session, so a timeout can kill every process the guest (or fexlite) forked.
+    p = subprocess.Popen(cmd, executable=executable, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=cwd, env=env, start_new_session=True)
     try:
-        p = subprocess.run(cmd, executable=executable, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           cwd=cwd, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
+        out, err = p.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = p.communicate()
         pytest.fail(f"{what} timed out after {timeout}s: {shlex.join(map(str, cmd))}\n"
-                    f"stderr so far: {(e.stderr or b'')[-500:]!r}", pytrace=False)
-    return _norm_rc(p.returncode), p.stdout, p.stderr
+                    f"stdout so far: {out[-300:]!r}\nstderr so far: {err[-500:]!r}", pytrace=False)
+    return _norm_rc(p.returncode), out, err
 
 
 def guest_env(env=None) -> dict:
@@ -306,7 +314,7 @@ def run_native_raw(argv, stdin=b"", cwd=None, env=None, timeout=NATIVE_TIMEOUT):
 def run_fexlite_raw(argv, stdin=b"", cwd=None, env=None, timeout=None, extra_opts=()):
     """Like run_fexlite, but the returncode is subprocess's (-N when killed by signal N)."""
     if SUBSTITUTE == "native":
-        return run_native_raw(argv, stdin, cwd, env)
+        return run_native_raw(argv, stdin, cwd, env, timeout=timeout or NATIVE_TIMEOUT)
     if SUBSTITUTE == "qemu":
         return _run_raw(["qemu-i386", *map(str, argv)], stdin, cwd, guest_env(env), NATIVE_TIMEOUT, "qemu")
     return _run_raw(fexlite_command(argv, extra_opts), stdin, cwd, fexlite_env(env),

