@@ -204,7 +204,7 @@ class Arm64Bit31(Backend):
 
     def call(self, nr, args):
         a = [x & 0xFFFFFFFF for x in args] + [0] * (6 - len(args))
-        return self._stub()(nr, *a[:6])
+        return _s32(self._stub()(nr, *a[:6]))
 
 
 ARM64_X0, ARM64_X8, ARM64_LR, ARM64_SP, ARM64_PC = 199, 207, 2, 4, 260
@@ -256,7 +256,7 @@ class Arm64Model:
             from .uc import UcError
             raise UcError(err, "arm64 gateway model")
         r = eng.reg_read(ARM64_X0)
-        return r - (1 << 64) if r >> 63 else r
+        return r - (1 << 64) if r >> 63 else r       # x0 as the stub left it (sxtw w0)
 
 
 class Arm64Bit31Model(Backend):
@@ -269,13 +269,15 @@ class Arm64Bit31Model(Backend):
 
     @classmethod
     def available(cls):
-        return Emulated.available()
+        ok, why = Emulated.available()
+        return ok, ("Unicorn arm64 runs the gateway stub; its svc hook models the patched "
+                    "kernel and calls emulated" if ok else why)
 
     def bind(self, proc) -> None:
         self.emulated.bind(proc)
 
     def call(self, nr, args):
-        return self.model(nr, args)
+        return _s32(self.model(nr, args))
 
 
 BACKENDS = {b.name: b for b in (Arm64Bit31, Arm64Bit31Model, X86Int80, HostNative, Emulated)}

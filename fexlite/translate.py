@@ -198,7 +198,7 @@ def encode(info: abi.AbiInfo, items, vals: dict) -> list:
     regs = []
     for it in items:
         if type(it) is int:
-            regs.append(it & (M64 if info.word == 8 else M32))
+            regs.append(it if info.word == 8 else it & M32)
             continue
         v = vals[it.name]
         if it.wide:
@@ -677,7 +677,8 @@ class MmsghdrConv(MsghdrConv):
 
 
 class SigsetArgpackConv:
-    """pselect6's {const sigset_t *ss, size_t ss_len}."""
+    """{const sigset_t *, size_t}: pselect6's sigset_argpack and io_pgetevents'
+    __aio_sigset (input only)."""
 
     def __init__(self, tr: Translator):
         self.tr = tr
@@ -694,6 +695,7 @@ STRUCT_ARGS = {
     "msghdr": MsghdrConv,
     "mmsghdr": MmsghdrConv,
     "sigset_argpack": SigsetArgpackConv,
+    "__aio_sigset": SigsetArgpackConv,
 }
 
 
@@ -799,7 +801,7 @@ def h_ipc_ctl(tr: Translator, name: str, d):
     mem, arena, issue = tr.mem, tr.arena, tr.issue
 
     def call(*a):
-        a = list(a[:4])
+        a = list(a[:argi + 1])
         ci = 2 if name == "semctl" else 1
         cmd = a[ci]
         base = cmd & ~IPC_64
