@@ -16,6 +16,8 @@ class Parser(argparse.ArgumentParser):
 
 def _cmd_run(args) -> int:
     from .run import RunOptions, guest_environment, run_program
+    from .routes import DEFAULT_ROUTE
+    args.route = args.route or DEFAULT_ROUTE
     reexec = ["--route", args.route]
     if args.backend:
         reexec += ["--backend", args.backend]
@@ -31,7 +33,8 @@ def _cmd_run(args) -> int:
 
 def _cmd_demo(args) -> int:
     from .demo import run_demo
-    return run_demo(args.route)
+    from .routes import DEFAULT_ROUTE
+    return run_demo(args.route or DEFAULT_ROUTE)
 
 
 def _add_run(sub):
@@ -43,7 +46,8 @@ def _add_run(sub):
     p.add_argument("-U", dest="unset_env", action="append", default=[], metavar="VAR",
                    help="remove an environment variable for the program")
     p.add_argument("--strace", metavar="FILE", help="trace syscalls (to stderr, or =FILE)")
-    p.add_argument("--route", default="passthrough", help="syscall route (default: passthrough)")
+    p.add_argument("--route", help="syscall route: compat, native or passthrough (default: "
+                   "compat where the bit-31 gateway exists, else passthrough on x86-64)")
     p.add_argument("--backend", help="backend for the route")
     p.add_argument("--exec-fd", type=int, help=argparse.SUPPRESS)
     p.add_argument("program", metavar="PROGRAM")
@@ -73,11 +77,12 @@ def build_parser() -> Parser:
     sub.required = True
     _add_run(sub)
     demo = sub.add_parser("demo", help="run the bundled example programs")
-    demo.add_argument("--route", default="passthrough")
+    demo.add_argument("--route", default=None)
     demo.set_defaults(func=_cmd_demo)
-    from . import cli_abi, cli_structs
+    from . import cli_abi, cli_probe, cli_structs
     cli_structs.register(sub)
     cli_abi.register(sub)
+    cli_probe.register(sub)
     return parser
 
 

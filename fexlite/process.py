@@ -13,6 +13,8 @@ from .memory import AddressSpace, GuestFault, PRIVATE_PAGE, PAGE
 from .signals import SigInfo
 from .uc import X86, ffi, lib
 
+from . import legacy  # noqa: F401  (registers socketcall, ipc and the old calls)
+
 SYSCALL_REGS = (X86.EAX, X86.EBX, X86.ECX, X86.EDX, X86.ESI, X86.EDI, X86.EBP)
 # CPU exception vector -> (signal, si_code) the kernel sends
 FAULT_SIGNALS = {0: (signal.SIGFPE, 1), 1: (signal.SIGTRAP, 1), 3: (signal.SIGTRAP, 0x80),
@@ -22,6 +24,7 @@ FAULT_SIGNALS = {0: (signal.SIGFPE, 1), 1: (signal.SIGTRAP, 1), 3: (signal.SIGTR
 MEM_FAULTS = {19: (0, 0, 0), 20: (1, 0, 0), 21: (0, 1, 0), 22: (1, 0, 1), 23: (0, 0, 1),
               24: (0, 1, 1)}
 SEGV_MAPERR, SEGV_ACCERR = 1, 2
+DOUBLE_FAULT = 8
 DEBUG = bool(os.environ.get("FEXLITE_DEBUG"))
 TRAMPOLINE_SIGRETURN, TRAMPOLINE_RT = PRIVATE_PAGE, PRIVATE_PAGE + 16
 
@@ -250,6 +253,10 @@ class Thread:
     # --- the syscall hook ----------------------------------------------------------------
     def _on_interrupt(self, _uc, intno, _user):
         if intno != 0x80:
+            if intno == DOUBLE_FAULT:
+                # Unicorn never sees the kernel finish delivering the previous exception,
+                # so a second contributory one (#DE after #DE) escalates: it is a repeat.
+                intno = self.trapno
             sig, code = FAULT_SIGNALS.get(intno, (signal.SIGSEGV, 0x80))
             self.trapno = intno
             self.fault = SigInfo(sig, code, addr=self.engine.reg_read(X86.EIP) & 0xFFFFFFFF)
@@ -268,6 +275,8 @@ class Thread:
             lib.uc_emu_stop(self.engine.uc)
             return
         if result is None:                 # sigreturn set every register itself
+            if self._deliverable():
+                self.deliver_pending()
             return
         self._eax[0] = result & 0xFFFFFFFF
         lib.uc_reg_write(self.engine.uc, X86.EAX, self._eax)

@@ -25,6 +25,8 @@ class Route:
 
     def __init__(self, backend: str | None = None):
         name = backend or self.default_backend()
+        if name not in B.BACKENDS:
+            raise FexliteError(f"unknown backend '{name}' (valid: {', '.join(B.BACKENDS)})")
         if name not in self.backends:
             raise FexliteError(f"backend {name} does not serve route {self.name} "
                                f"(valid: {', '.join(self.backends)})")
@@ -101,7 +103,20 @@ class Passthrough(Route):
 
 
 ROUTES = {"compat": Compat, "native": Native, "passthrough": Passthrough}
-DEFAULT_ROUTE = "compat"
+
+
+def default_route() -> str:
+    """compat when the real bit-31 gateway exists; on x86-64 hosts passthrough, because
+    compat through the emulated backend still hands 32-bit glibc the 64-bit directory
+    offsets of real 64-bit getdents64 (readdir then fails with EOVERFLOW); elsewhere
+    compat through the emulated backend."""
+    from .backends import BACKENDS
+    if BACKENDS["arm64-bit31"].available()[0]:
+        return "compat"
+    return "passthrough" if Passthrough.available()[0] else "compat"
+
+
+DEFAULT_ROUTE = default_route()
 
 
 def make_route(name: str, backend: str | None = None) -> Route:

@@ -96,7 +96,7 @@ def run_program(program: str, argv: list[bytes], envp: list[bytes], options: Run
         program, argv, envp = read_exec_request(exec_fd)
     path, argv = resolve_program(program, argv, envp)
     elf = read_elf(path)
-    route = make_route(options.route)
+    route = make_route(options.route, options.backend)
     tracer = None
     if options.strace is not None:
         target = None if options.strace == "-" else options.strace

@@ -19,6 +19,7 @@ from . import host
 from .uc import X86, ffi, lib
 
 KICK = signal.SIGRTMAX                    # reserved by fexlite to interrupt a thread
+SIGRTMIN = 32
 SYNC_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGTRAP}
 NEVER_BLOCK = SYNC_SIGNALS | {signal.SIGKILL, signal.SIGSTOP, KICK}
 DEFAULT_IGNORE = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGCONT}
@@ -159,28 +160,34 @@ class Signals:
     def post(self, info: SigInfo, thread=None) -> None:
         """A signal for the process (thread=None) or one thread; wake who can take it."""
         with self.lock:
-            if thread is not None:
-                thread.pending.append(info)
-                targets = [thread]
-            else:
-                self.queue.append(info)
-                targets = list(self.proc.threads)
+            queue = thread.pending if thread is not None else self.queue
+            if info.signo < SIGRTMIN and any(i.signo == info.signo for i in queue):
+                return                    # a standard signal is pending at most once
+            queue.append(info)
+            targets = [thread] if thread is not None else list(self.proc.threads)
             for t in targets:
                 if not t.blocks(info.signo):
                     t.interrupt()
                     break
 
     def take(self, t, mask: int) -> SigInfo | None:
+        """The next signal to deliver, as the kernel's next_signal() picks it: this
+        thread's own first, then the process's; synchronous ones first, then the lowest
+        number; real-time signals in the order they came."""
         with self.lock:
             for q in (t.pending, self.queue):
-                for i, info in enumerate(q):
-                    if not (mask >> (info.signo - 1)) & 1:
-                        return q.pop(i)
+                ready = [i for i, info in enumerate(q) if not (mask >> (info.signo - 1)) & 1]
+                if ready:
+                    best = min(ready, key=lambda i: (q[i].signo not in SYNC_SIGNALS, q[i].signo, i))
+                    return q.pop(best)
         return None
 
     def pending_mask(self, t) -> int:
         with self.lock:
-            return sum(1 << (i.signo - 1) for i in {id(x): x for x in t.pending + self.queue}.values())
+            bits = 0
+            for info in t.pending + self.queue:
+                bits |= 1 << (info.signo - 1)
+            return bits
 
 
 # --- frames -----------------------------------------------------------------------------

@@ -53,6 +53,11 @@ ARRAYS_OUT = {
     "io_pgetevents_time64": ("events", "nr"),
 }
 
+# Struct arguments that are fixed-size arrays: (call, argument) -> element count.
+FIXED_COUNTS = {
+    ("utimensat", "times"): 2, ("utimes", "times"): 2, ("futimesat", "times"): 2,
+}
+
 # Calls whose out structs are written on failure too (the remaining time of a sleep).
 OUT_ON_ERROR = frozenset({"nanosleep", "clock_nanosleep", "clock_nanosleep_time64"})
 
@@ -457,6 +462,7 @@ class Translator:
                 count = sig_args[int(cnt)].name if cnt else None
                 if name in ARRAYS_OUT and ARRAYS_OUT[name][0] == s.name:
                     count = ARRAYS_OUT[name][1]
+                count = FIXED_COUNTS.get((name, s.name), count)
                 if special is not None:
                     structs.append((s.name, direction, special(self), count))
                     notes.append(f"{sname} converted")
@@ -475,6 +481,13 @@ class Translator:
                     notes.append(f"{s.detail} constants remapped")
         if src_items != dst_items:
             notes.append("arguments re-laid")
+        elif any(type(i) is not int and i.wide for i in dst_items):
+            nsrc = len(encode(self.si, src_items, {s.name: 0 for s in slots}))
+            ndst = len(encode(self.di, dst_items, {s.name: 0 for s in slots}))
+            if ndst > nsrc:
+                notes.append("pad slot before the 64-bit pair")
+            elif ndst < nsrc:
+                notes.append("64-bit pair in one register")
         head = f"{target} #{tnr}" if target != name else f"#{tnr}"
         note = ", ".join([head, *notes])
         array_out = ARRAYS_OUT.get(name)
@@ -502,7 +515,9 @@ class Translator:
                     if not p:
                         continue
                     n = 1
-                    if count is not None:
+                    if type(count) is int:
+                        n = count
+                    elif count is not None:
                         n = vals[count]
                         n = n - (1 << 32) if n & 0x80000000 else n
                         if n <= 0:

@@ -51,7 +51,7 @@ def test_describe_notes():
     r._translator(_Proc())
     assert r.describe(197, "fstat64") == "compat: #197, stat64 96->104 bytes"
     assert r.describe(20, "getpid") == "compat: #20"
-    assert r.describe(180, "pread64") == "compat: #180, arguments re-laid"
+    assert r.describe(180, "pread64") == "compat: #180, pad slot before the 64-bit pair"
     assert r.describe(272, "fadvise64_64") == \
         "compat: arm_fadvise64_64 #270, arguments re-laid"
     n = R.make_route("native")

@@ -400,3 +400,15 @@ def test_cmsg_roundtrip():
     recs = [(1, 1, struct.pack("<ii", 3, 4)), (1, 2, struct.pack("<3i", 1, 2, 3))]
     for w in (4, 8):
         assert list(T.cmsg_records(T.cmsg_build(recs, w), w)) == recs
+
+
+def test_native_utimensat_converts_both_timespecs():
+    seen = {}
+
+    def kernel(nr, regs):
+        seen["ts"] = T.raw_read(regs[2], 32)
+    t, k = tr("x86_64", effect=kernel)
+    times = buf(struct.pack("<iiii", 1, 2, 1000000000, 0x3FFFFFFE))
+    run(t, "utimensat", 0xFFFFFF9C, buf(b"f\0"), times, 0)
+    assert k.calls[0][0] == NR64["utimensat"]
+    assert seen["ts"] == struct.pack("<qqqq", 1, 2, 1000000000, 0x3FFFFFFE)
