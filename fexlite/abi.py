@@ -19,6 +19,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from .data import data_dir
+
 from fexlite import layout
 
 ABIS = ("i386", "arm32", "x86_64", "aarch64")
@@ -102,14 +104,7 @@ class Disposition:
 
 # ---------------------------------------------------------------- data files
 def _data_dir() -> Path:
-    try:
-        from importlib.resources import files
-        p = files("fexlite._abi")
-        if p.joinpath("syscalls_i386.tsv").is_file():
-            return Path(str(p))
-    except (ModuleNotFoundError, TypeError, ValueError):
-        pass
-    return Path(__file__).resolve().parent.parent / "abi"
+    return data_dir("abi")
 
 
 def _rows(filename: str) -> list[list[str]]:

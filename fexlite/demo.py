@@ -4,22 +4,16 @@ import os
 import subprocess
 import sys
 import tempfile
-from importlib import resources
-from pathlib import Path
-
 from .asm_elf import elf_from_source
+from .data import data_dir
 
 # example -> (arguments, standard input)
 INPUTS = {"args": (["one", "two"], b""), "cat": ([], b"piped through cat.s\n")}
 
 
 def example_sources() -> dict[str, str]:
-    try:
-        root = resources.files("fexlite._examples")
-        files = [f for f in root.iterdir() if f.name.endswith(".s")]
-    except (ModuleNotFoundError, FileNotFoundError):
-        files = sorted((Path(__file__).parent.parent / "examples").glob("*.s"))
-    return {f.name[:-2]: f.read_text() for f in sorted(files, key=lambda f: f.name)}
+    files = sorted(data_dir("examples").glob("*.s"))
+    return {f.name[:-2]: f.read_text() for f in files}
 
 
 def _run(cmd, stdin: bytes):

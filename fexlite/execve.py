@@ -14,6 +14,7 @@ ELF_MAGIC = b"\x7fELF"
 def classify(path: str) -> tuple[str, int]:
     """('guest' | 'host', 0) or ('', -errno) the way the kernel's execve would fail."""
     try:
+        os.stat(path)
         if os.path.isdir(path):
             return "", -E.EACCES
         if not os.access(path, os.X_OK):

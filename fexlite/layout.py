@@ -14,6 +14,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .data import data_dir
+
 ABIS = ("i386", "arm32", "x86_64", "aarch64")
 
 
@@ -115,19 +117,11 @@ class Layout:
 
 # ---------------------------------------------------------------- catalogue
 def _data_dir() -> Path:
-    """The structs/ folder of a source checkout (tools write here)."""
-    return Path(__file__).resolve().parent.parent / "structs"
+    """The structs/ folder (of the installed package, else of the checkout)."""
+    return data_dir("structs")
 
 
 def _read_data(filename: str) -> bytes | None:
-    """A catalogue file from the installed fexlite._structs package, else structs/."""
-    try:
-        from importlib.resources import files
-        res = files("fexlite._structs").joinpath(filename)
-        if res.is_file():
-            return res.read_bytes()
-    except (ModuleNotFoundError, TypeError, ValueError, OSError):
-        pass
     path = _data_dir() / filename
     return path.read_bytes() if path.exists() else None
 

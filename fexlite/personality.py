@@ -332,6 +332,38 @@ def sys_rt_sigreturn(t, *_):
     t.engine.reg_write(signals.X86.EAX, signals.restore_frame(t, rt=True))
 
 
+def _sigtimedwait(t, nset, info, timeout_ns):
+    wanted = int.from_bytes(t.space.read(nset, 8), "little")
+    got = signals.timed_wait(t, wanted, timeout_ns)
+    if got is None:
+        return -E.EAGAIN
+    if info:
+        t.space.write(info, got.pack())
+    return got.signo
+
+
+@emulates("rt_sigtimedwait")
+def sys_rt_sigtimedwait(t, nset, info, timeout, size, *_):
+    if size != SIGSET:
+        return -E.EINVAL
+    ns = None
+    if timeout:
+        sec, nsec = struct.unpack("<iI", t.space.read(timeout, 8))
+        ns = sec * 10**9 + nsec
+    return _sigtimedwait(t, nset, info, ns)
+
+
+@emulates("rt_sigtimedwait_time64")
+def sys_rt_sigtimedwait_time64(t, nset, info, timeout, size, *_):
+    if size != SIGSET:
+        return -E.EINVAL
+    ns = None
+    if timeout:
+        sec, nsec = struct.unpack("<qq", t.space.read(timeout, 16))
+        ns = sec * 10**9 + nsec
+    return _sigtimedwait(t, nset, info, ns)
+
+
 @emulates("sigaltstack")
 def sys_sigaltstack(t, ss, oss, *_):
     sp = t.engine.reg_read(signals.X86.ESP) & 0xFFFFFFFF
@@ -358,7 +390,7 @@ def _signal_self(t, name, pid_of_target, *args):
     returns; take it off the host at once so the guest sees it in the same place."""
     rc = t.passthrough(name, *args)
     if rc == 0 and pid_of_target in (0, os.getpid(), threading.get_native_id()):
-        signals.poll_self(t)
+        signals.await_own(t, args[-1])
     return rc
 
 

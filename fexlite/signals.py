@@ -13,6 +13,7 @@ import errno as E
 import signal
 import struct
 import threading
+import time
 from dataclasses import dataclass
 
 from . import host
@@ -65,7 +66,7 @@ class SigInfo:
     @classmethod
     def from_host(cls, info: tuple) -> "SigInfo":
         signo, err, code, pid, uid, status = info
-        return cls(signo, code, err, pid, uid, status)
+        return cls(signo, code, err, pid, uid, status, value=status)
 
     def pack(self) -> bytes:
         """compat_siginfo_t as an i386 process sees it (128 bytes)."""
@@ -353,3 +354,41 @@ def wait_for_signal(t) -> None:
             host.sigsuspend(host_mask_for(t.sigmask, sigs.handled) - {KICK})
     finally:
         host.sigprocmask(host.SIG_UNBLOCK, {KICK})
+
+
+def await_own(t, sig: int, patience: float = 0.05) -> None:
+    """After kill()/tgkill() to oneself: the kernel delivers before the call returns, so
+    wait (briefly) until the signal has reached fexlite's queues."""
+    sigs = t.proc.signals
+    if sig not in sigs.handled:
+        return
+    deadline = time.monotonic() + patience
+    while True:
+        poll_self(t)
+        with sigs.lock:
+            if any(i.signo == sig for i in t.pending + sigs.queue):
+                return
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.0002)
+
+
+def timed_wait(t, wanted: int, timeout_ns: int | None) -> SigInfo | None:
+    """sigtimedwait: a signal of WANTED from fexlite's queues (where the guest's handled
+    signals go) or straight from the host (the others); None on timeout."""
+    sigs = t.proc.signals
+    want = {s for s in range(1, 65) if wanted >> (s - 1) & 1} - {KICK}
+    deadline = None if timeout_ns is None else time.monotonic() + timeout_ns / 1e9
+    while True:
+        poll_self(t)
+        with sigs.lock:
+            for q in (t.pending, sigs.queue):
+                for i, info in enumerate(q):
+                    if info.signo in want:
+                        return q.pop(i)
+        raw = host.sigtimedwait(want - sigs.handled, poll=True) if want - sigs.handled else None
+        if raw is not None:
+            return SigInfo.from_host(raw)
+        if deadline is not None and time.monotonic() >= deadline:
+            return None
+        time.sleep(0.001)
