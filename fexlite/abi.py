@@ -126,7 +126,13 @@ def _table(abi: str) -> tuple[tuple[int, str], ...]:
 
 
 def numbers(abi: str) -> dict[str, int]:
-    """name -> nr, aliases included (arm32 sync_file_range2 and arm_sync_file_range)."""
+    """name -> nr, aliases included (arm32 sync_file_range2 and arm_sync_file_range).
+    One shared dict per ABI: do not modify it."""
+    return _numbers_dict(abi)
+
+
+@functools.lru_cache(maxsize=None)
+def _numbers_dict(abi: str) -> dict[str, int]:
     return dict(_numbers(abi))
 
 
@@ -136,7 +142,13 @@ def _numbers(abi: str) -> tuple[tuple[str, int], ...]:
 
 
 def names(abi: str) -> dict[int, str]:
-    """nr -> canonical name (the first row of that number)."""
+    """nr -> canonical name (the first row of that number). One shared dict per ABI:
+    do not modify it."""
+    return _names_dict(abi)
+
+
+@functools.lru_cache(maxsize=None)
+def _names_dict(abi: str) -> dict[int, str]:
     return dict(_names(abi))
 
 
@@ -337,7 +349,41 @@ def _dispose(src: str, dst: str, nr: int, name: str) -> Disposition:
 def _disposition_map(src: str, dst: str) -> tuple[Disposition, ...]:
     _check_abi(src)
     _check_abi(dst)
-    return tuple(_dispose(src, dst, nr, name) for nr, name in sorted(names(src).items()))
+    cached = _disk_cache(f"dispositions-{src}-{dst}")
+    if cached is not None:
+        return cached
+    rows = tuple(_dispose(src, dst, nr, name) for nr, name in sorted(names(src).items()))
+    _disk_cache(f"dispositions-{src}-{dst}", rows)
+    return rows
+
+
+def _data_fingerprint() -> str:
+    """Changes whenever abi/ or structs/ data or this module changes."""
+    import hashlib
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for folder in (data_dir("abi"), data_dir("structs")):
+        for f in sorted(folder.glob("*.t*")):
+            h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _disk_cache(key: str, value=None):
+    """Derived tables are computed once per data version and kept in the user's cache
+    folder (start-up must not redo them); a missing or unusable cache only costs time."""
+    import os
+    import pickle
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "fexlite" / f"{key}-{_data_fingerprint()}.pickle"
+    try:
+        if value is None:
+            return pickle.loads(path.read_bytes()) if path.exists() else None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(value))
+        os.replace(tmp, path)
+    except Exception:
+        return None
+    return None
 
 
 def disposition_map(src: str, dst: str) -> list[Disposition]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import errno as E
 import platform
+import threading
+import weakref
 
 from . import abi, host, translate
 
@@ -231,7 +233,14 @@ class Arm64Model:
         uc.check(uc.lib.uc_mem_map_ptr(self.eng.uc, self.CODE, 0x2000, 5,
                                        host.ffi.cast("void *", base)), "map stub")
         self._regs = uc.RegBatch(self.eng, [ARM64_X8] + [ARM64_X0 + i for i in range(6)])
-        self.eng.hook(uc.HOOK_INTR, "void(uc_engine *, uint32_t, void *)", self._svc)
+        ref = weakref.ref(self)      # the engine's hook must not keep the model alive
+
+        def svc(uc_, intno, user):
+            me = ref()
+            if me is not None:
+                me._svc(uc_, intno, user)
+        self.eng.hook(uc.HOOK_INTR, "void(uc_engine *, uint32_t, void *)", svc)
+        weakref.finalize(self, self.eng.close)      # one model per host thread: freed with it
 
     def _svc(self, _uc, intno, _user):
         v = self._regs.read()
@@ -265,7 +274,21 @@ class Arm64Bit31Model(Backend):
 
     def __init__(self):
         self.emulated = Emulated()
-        self.model = Arm64Model(self.emulated.call)
+        self._local = threading.local()
+
+    @property
+    def model(self) -> Arm64Model:
+        """This host thread's arm64 CPU.  Guest threads make calls at the same time (one
+        blocked in a futex wait inside its svc while another calls), and a Unicorn engine
+        runs on one thread at a time, as a real CPU would."""
+        m = getattr(self._local, "model", None)
+        if m is None:
+            m = self._local.model = Arm64Model(self.emulated.call)
+        return m
+
+    @model.setter
+    def model(self, m: Arm64Model) -> None:
+        self._local.model = m
 
     @classmethod
     def available(cls):

@@ -23,8 +23,10 @@ def _cmd_run(args) -> int:
         reexec += ["--backend", args.backend]
     if args.strace is not None:
         reexec.append(f"--strace={args.strace}")
+    if args.no_fast_path:
+        reexec.append("--no-fast-path")
     options = RunOptions(route=args.route, backend=args.backend, strace=args.strace,
-                         reexec_args=reexec)
+                         reexec_args=reexec, fast=not args.no_fast_path, verbose=args.verbose)
     argv0 = os.fsencode(args.argv0 if args.argv0 is not None else args.program)
     argv = [argv0, *map(os.fsencode, args.args)]
     envp = guest_environment(options.host_env, args.set_env, args.unset_env)
@@ -49,6 +51,9 @@ def _add_run(sub):
     p.add_argument("--route", help="syscall route: compat, native or passthrough (default: "
                    "compat where the bit-31 gateway exists, else passthrough on x86-64)")
     p.add_argument("--backend", help="backend for the route")
+    p.add_argument("--no-fast-path", action="store_true",
+                   help="handle every syscall in Python (no compiled fast path)")
+    p.add_argument("-v", "--verbose", action="store_true", help="say how fexlite runs the program")
     p.add_argument("--exec-fd", type=int, help=argparse.SUPPRESS)
     p.add_argument("program", metavar="PROGRAM")
     p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")

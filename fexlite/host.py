@@ -125,16 +125,16 @@ def sigsuspend(blocked) -> int:
     return syscall64(HOST_NR[MACHINE]["rt_sigsuspend"], ffi.cast("uintptr_t", _sigset(blocked)), 8)
 
 
-def sigtimedwait(sigs, poll: bool) -> tuple | None:
-    """Dequeue one of SIGS: (signo, errno, code, pid, uid, status), or None when polling
-    found nothing. Without poll it waits (retrying on EINTR)."""
+def sigtimedwait(sigs, timeout_ns: int | None) -> tuple | None:
+    """Dequeue one of SIGS: (signo, errno, code, pid, uid, status), or None when nothing
+    came within TIMEOUT_NS (0 polls; None waits, retrying on EINTR)."""
     info = ffi.new("uint8_t[128]")
-    timeout = ffi.new("int64_t[2]") if poll else ffi.NULL
+    timeout = ffi.NULL if timeout_ns is None else ffi.new("int64_t[2]", [timeout_ns // 10**9,
+                                                                       timeout_ns % 10**9])
     while True:
         r = syscall64(HOST_NR[MACHINE]["rt_sigtimedwait"], ffi.cast("uintptr_t", _sigset(sigs)),
                       ffi.cast("uintptr_t", info), ffi.cast("uintptr_t", timeout), 8)
         if r > 0:
-            raw = bytes(info)
-            return SIGINFO.unpack_from(raw)
-        if r != -4 or poll:        # EINTR: wait again
+            return SIGINFO.unpack_from(bytes(info))
+        if r != -4 or timeout_ns is not None:        # EINTR: wait again
             return None

@@ -6,9 +6,10 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 
-from . import abi, cpu, host, loader, personality, signals, uc
+from . import abi, cpu, fastpath, host, loader, personality, signals, uc
 from .memory import AddressSpace, GuestFault, PRIVATE_PAGE, PAGE
 from .signals import SigInfo
 from .uc import X86, ffi, lib
@@ -29,36 +30,47 @@ DEBUG = bool(os.environ.get("FEXLITE_DEBUG"))
 TRAMPOLINE_SIGRETURN, TRAMPOLINE_RT = PRIVATE_PAGE, PRIVATE_PAGE + 16
 
 
+SLICE_S = 0.01
+
+
 class CpuLock:
     """Guest threads take turns executing guest code, in FIFO order.
 
     Unicorn translates `lock`-prefixed instructions without host atomics (it is built
     for one CPU), so two engines running at once could both win a cmpxchg. Host
     syscalls, where threads block, run outside the lock and so in parallel. A thread
-    gives the CPU up at its syscalls only: stopping Unicorn from outside mid-run
-    (uc_emu_start's timeout) was measured to corrupt guest state in 2.1.1, so a guest
-    thread spinning without syscalls starves the others (a known limit)."""
+    gives the CPU up at its syscalls and, with the compiled fast path, when the ticker
+    asks (its block hook stops the engine from inside). Stopping Unicorn from outside
+    mid-run (uc_emu_start's timeout, uc_emu_stop from another thread) was measured to
+    corrupt guest state in 2.1.1; without the fast path a thread spinning without
+    syscalls starves the others (a known limit)."""
 
     def __init__(self):
         self._guard = threading.Lock()
         self._waiters = collections.deque()
         self._busy = False
+        self.owner = None                 # the Thread running guest code
 
-    def acquire(self) -> None:
+    def acquire(self, owner) -> None:
         with self._guard:
             if not self._busy:
-                self._busy = True
+                self._busy, self.owner = True, owner
                 return
             turn = threading.Event()
-            self._waiters.append(turn)
+            self._waiters.append((turn, owner))
         turn.wait()                       # ownership is handed over by release()
 
     def release(self) -> None:
         with self._guard:
             if self._waiters:
-                self._waiters.popleft().set()
+                turn, self.owner = self._waiters.popleft()
+                turn.set()
             else:
-                self._busy = False
+                self._busy, self.owner = False, None
+
+    def contended(self):
+        """The owner, when someone else waits for the CPU."""
+        return self.owner if self._waiters else None
 
 
 class Process:
@@ -84,6 +96,11 @@ class Process:
         self.cpu_lock = CpuLock()
         self.table = self._build_table()
         self._by_name = {}
+        self.fast = fastpath.load() if options.fast else None
+        self.fast_table = self._build_fast_table() if self.fast else ()
+        if options.verbose:
+            print(f"fexlite: {'compiled fast path on: ' + str(len(self.fast_table)) + ' calls' if self.fast else (fastpath.why_not() or 'compiled fast path off') + '; Python path'}",
+                  file=sys.stderr)
         main = Thread(self, cpu.Gdt(self.space, self.gdts.take()))
         main.engine.reg_write(X86.ESP, self.image.sp)
         for reg in SYSCALL_REGS:
@@ -93,7 +110,7 @@ class Process:
 
     # --- the syscall table: one callable per i386 number ---------------------------------
     def _build_table(self):
-        table = [None] * (max(self.names) + 1)
+        table = [(None, None, False)] * (max(self.names) + 1)
         for nr, name in self.names.items():
             emulated = personality.HANDLERS.get(name)
             if emulated is not None:
@@ -102,6 +119,17 @@ class Process:
                 table[nr] = (name, self.route.handler(nr, name, self), False)
         return table
 
+    def _build_fast_table(self):
+        """(nr, gate, target, sign mask) for every call the C hook may issue itself."""
+        out = []
+        for nr, (name, _, emulated) in enumerate(self.table):
+            if name is None or emulated:
+                continue
+            spec = fastpath.fast_spec(self.route, nr, name)
+            if spec is not None:
+                out.append((nr, *spec))
+        return out
+
     def passthrough(self, name: str, *args: int) -> int:
         """The route's own handling of an i386 call (what runs when nothing is emulated)."""
         fn = self._by_name.get(name)
@@ -109,6 +137,23 @@ class Process:
             nr = self.numbers[name]
             fn = self._by_name[name] = self.route.handler(nr, name, self)
         return fn(*args, *(0,) * (6 - len(args)))
+
+    def start_ticker(self) -> None:
+        """With the compiled fast path, a guest thread that runs long without syscalls is
+        asked every SLICE_S to give the CPU to a waiting one (at a block boundary)."""
+        if self.fast is None or self._ticker:
+            return
+        self._ticker = True
+
+        def tick():
+            while True:
+                time.sleep(SLICE_S)
+                owner = self.cpu_lock.contended()
+                if owner is not None:
+                    owner.request_stop()
+        threading.Thread(target=tick, name="fexlite-ticker", daemon=True).start()
+
+    _ticker = False
 
     def trampoline(self, rt: bool) -> int:
         return TRAMPOLINE_RT if rt else TRAMPOLINE_SIGRETURN
@@ -140,6 +185,7 @@ class Process:
         if pid == 0:
             self.threads = [t]
             self.multithreaded, self.cpu_lock, t.holding = False, CpuLock(), False
+            self._ticker = False
             t.ident = threading.get_ident()
             self.signals.after_fork()
         return pid
@@ -178,10 +224,34 @@ class Thread:
         self.host_generation = -1
         self._regs = uc.RegBatch(self.engine, SYSCALL_REGS)
         self._eax = ffi.new("uint64_t *")
-        self.engine.hook(uc.HOOK_INTR, "void(uc_engine *, uint32_t, void *)", self._on_interrupt)
+        self.fast = None
+        if proc.fast is not None:
+            self._install_fast_path()
+        else:
+            self.engine.hook(uc.HOOK_INTR, "void(uc_engine *, uint32_t, void *)",
+                             self._on_interrupt)
         self.engine.hook(uc.HOOK_MEM_INVALID,
                          "bool(uc_engine *, int, uint64_t, int, int64_t, void *)",
                          self._on_bad_memory)
+
+    def _install_fast_path(self) -> None:
+        mod = self.proc.fast
+        st = self.fast = mod.ffi.new("fp_state *")
+        for nr, gate, target, sext in self.proc.fast_table:
+            st.gate[nr], st.target[nr], st.sext[nr] = gate, target, sext
+        st.slow = int(self.proc.tracer is not None or self.proc.multithreaded)
+        cb = ffi.callback("void(uc_engine *, uint32_t, void *)", self._on_interrupt)
+        self.engine._callbacks.append(cb)
+        st.python = mod.ffi.cast("void *", int(ffi.cast("uintptr_t", cb)))
+        err = mod.lib.fp_install(mod.ffi.cast("void *", int(ffi.cast("uintptr_t", self.engine.uc))), st)
+        uc.check(err, "fast path hooks")
+
+    def request_stop(self) -> None:
+        """Stop this engine at its next block boundary (callable from any thread)."""
+        if self.fast is not None:
+            self.fast.stop = 1
+        elif self.ident == threading.get_ident() and not self.in_syscall:
+            lib.uc_emu_stop(self.engine.uc)
 
     # --- convenience for the personality -------------------------------------------------
     @property
@@ -226,12 +296,11 @@ class Thread:
     def interrupt(self) -> None:
         """Make this thread look at its signals soon (called from any thread)."""
         self.stop_requested = True
-        if self.ident == threading.get_ident() and not self.in_syscall:
-            lib.uc_emu_stop(self.engine.uc)
-        # Another thread never stops this engine mid-run: uc_emu_stop from outside was
-        # measured to corrupt guest state in Unicorn 2.1.1 (see CpuLock). A blocking
-        # syscall is interrupted by KICK; guest code running without syscalls takes the
-        # signal at its next syscall (a known limit).
+        # Never uc_emu_stop from another thread (measured to corrupt guest state in
+        # Unicorn 2.1.1): the fast path's block hook stops the engine from inside. A
+        # blocking syscall is interrupted by KICK. Without the compiled fast path, guest
+        # code running without syscalls takes the signal at its next syscall.
+        self.request_stop()
         if self.ident != threading.get_ident():
             try:
                 signal.pthread_kill(self.ident, signals.KICK)
@@ -246,7 +315,7 @@ class Thread:
 
     def hold(self) -> None:
         if self.proc.multithreaded and not self.holding:
-            self.proc.cpu_lock.acquire()
+            self.proc.cpu_lock.acquire(self)
             self.holding = True
 
     def unhold(self) -> None:
@@ -256,6 +325,8 @@ class Thread:
 
     # --- the syscall hook ----------------------------------------------------------------
     def _on_interrupt(self, _uc, intno, _user):
+        if intno == fastpath.EINTR_TRAP:
+            return self._fast_eintr()
         if intno != 0x80:
             if intno == DOUBLE_FAULT:
                 # Unicorn never sees the kernel finish delivering the previous exception,
@@ -318,6 +389,22 @@ class Thread:
                     "clock_nanosleep_time64"):
                 return result
             # interrupted only by fexlite's own KICK (nothing for the guest): restart
+
+    def _fast_eintr(self) -> None:
+        """A call the C hook issued returned EINTR: deliver what interrupted it, restarting
+        the call where the kernel would; if it was only fexlite's KICK, restart it."""
+        nr = self.fast.last_nr
+        name = self.proc.table[nr][0]
+        eng = self.engine
+        info = self.proc.signals.take(self, self.sigmask)
+        restart = info is None or (self.proc.signals.action(info.signo)[1] & signals.SA_RESTART
+                                   and name in signals.RESTARTABLE)
+        if restart:
+            eng.reg_write(X86.EAX, nr)
+            eng.reg_write(X86.EIP, (eng.reg_read(X86.EIP) - 2) & 0xFFFFFFFF)
+        if info is not None:
+            signals.deliver(self, info)
+            self.deliver_pending()
 
     def _deliverable(self) -> bool:
         sigs = self.proc.signals
@@ -426,6 +513,10 @@ class Thread:
         with proc.lock:
             proc.threads.append(child)
             proc.multithreaded = True
+            for t in proc.threads:          # the C hook would block holding the CPU lock
+                if t.fast is not None:
+                    t.fast.slow = 1
+            proc.start_ticker()
         threading.Thread(target=body, name="guest-thread", daemon=True).start()
         started.wait()
         return tid_box[0]

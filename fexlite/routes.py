@@ -106,14 +106,9 @@ ROUTES = {"compat": Compat, "native": Native, "passthrough": Passthrough}
 
 
 def default_route() -> str:
-    """compat when the real bit-31 gateway exists; on x86-64 hosts passthrough, because
-    compat through the emulated backend still hands 32-bit glibc the 64-bit directory
-    offsets of real 64-bit getdents64 (readdir then fails with EOVERFLOW); elsewhere
-    compat through the emulated backend."""
-    from .backends import BACKENDS
-    if BACKENDS["arm64-bit31"].available()[0]:
-        return "compat"
-    return "passthrough" if Passthrough.available()[0] else "compat"
+    """compat: through the bit-31 gateway where the kernel has it, else through the
+    emulated arm32 kernel (Compat.default_backend picks)."""
+    return "compat"
 
 
 DEFAULT_ROUTE = default_route()

@@ -18,6 +18,8 @@ class RunOptions:
     backend: str | None = None
     strace: str | None = None          # None: off; "-": stderr; else a file name
     reexec_args: list = field(default_factory=list)   # what a guest execve passes on
+    fast: bool = True                  # the compiled fast path, when it can be built
+    verbose: bool = False
     host_env: dict = field(default_factory=lambda: initial_environment())
 
 

@@ -21,6 +21,7 @@ from .uc import X86, ffi, lib
 
 KICK = signal.SIGRTMAX                    # reserved by fexlite to interrupt a thread
 SIGRTMIN = 32
+RETRY_NS = 20_000_000         # re-kick a thread every 20 ms while a signal waits for it
 SYNC_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGTRAP}
 NEVER_BLOCK = SYNC_SIGNALS | {signal.SIGKILL, signal.SIGSTOP, KICK}
 DEFAULT_IGNORE = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGCONT}
@@ -147,8 +148,14 @@ class Signals:
         host.sigprocmask(host.SIG_BLOCK, set(range(1, 65)) - NEVER_BLOCK | {KICK})
         self._watcher_ident = threading.get_ident()
         while True:
-            info = host.sigtimedwait(set(self.handled) | {KICK}, poll=False)
-            if info is not None and info[0] != KICK:
+            waiting = self._undelivered()
+            info = host.sigtimedwait(set(self.handled) | {KICK}, RETRY_NS if waiting else None)
+            if info is None:
+                # A KICK can land just before its target blocks in a syscall: kick again
+                # while a signal waits for a thread that could take it.
+                for sig in waiting:
+                    self.wake_for(sig)
+            elif info[0] != KICK:
                 self.post(SigInfo.from_host(info))
 
     def after_fork(self) -> None:
@@ -170,6 +177,17 @@ class Signals:
                 if not t.blocks(info.signo):
                     t.interrupt()
                     break
+
+    def _undelivered(self) -> list[int]:
+        with self.lock:
+            return [i.signo for i in self.queue] + [i.signo for t in self.proc.threads
+                                                     for i in t.pending]
+
+    def wake_for(self, sig: int) -> None:
+        for t in list(self.proc.threads):
+            if not t.blocks(sig):
+                t.interrupt()
+                return
 
     def take(self, t, mask: int) -> SigInfo | None:
         """The next signal to deliver, as the kernel's next_signal() picks it: this
@@ -335,7 +353,7 @@ def poll_self(t) -> None:
     thread) off the host, with their siginfo."""
     sigs = t.proc.signals
     while sigs.handled:
-        info = host.sigtimedwait(sigs.handled, poll=True)
+        info = host.sigtimedwait(sigs.handled, 0)
         if info is None:
             return
         sigs.post(SigInfo.from_host(info), thread=t)
@@ -386,7 +404,7 @@ def timed_wait(t, wanted: int, timeout_ns: int | None) -> SigInfo | None:
                 for i, info in enumerate(q):
                     if info.signo in want:
                         return q.pop(i)
-        raw = host.sigtimedwait(want - sigs.handled, poll=True) if want - sigs.handled else None
+        raw = host.sigtimedwait(want - sigs.handled, 0) if want - sigs.handled else None
         if raw is not None:
             return SigInfo.from_host(raw)
         if deadline is not None and time.monotonic() >= deadline:

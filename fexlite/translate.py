@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import errno as E
 import struct as _st
+import threading
+import weakref
 from dataclasses import dataclass, replace
 
 from . import abi, convert as C, layout as L
@@ -255,26 +257,73 @@ class Arena:
         return self.base + off
 
 
-def guest_arena(space) -> Arena:
+SCRATCH_NAME = "[fexlite scratch]"
+
+
+class ThreadArenas:
+    """One Arena per host thread, behind the Arena interface: guest threads issue calls
+    at the same time (one blocked in epoll_wait with its events in scratch while another
+    converts a stat), so no two of them may share scratch memory.  make_grow() gives
+    each thread's Arena its grow function; if that function has a `release` attribute,
+    it is called when the Arena goes away (its thread ended)."""
+
+    def __init__(self, make_grow):
+        self._make_grow = make_grow
+        self._local = threading.local()
+
+    def _arena(self) -> Arena:
+        a = getattr(self._local, "arena", None)
+        if a is None:
+            grow = self._make_grow()
+            a = self._local.arena = Arena(grow)
+            release = getattr(grow, "release", None)
+            if release is not None:
+                weakref.finalize(a, release)
+        return a
+
+    def reset(self) -> None:
+        self._arena().reset()
+
+    def alloc(self, n: int, align: int = 16) -> int:
+        return self._arena().alloc(n, align)
+
+
+def guest_arena(space) -> ThreadArenas:
     """Scratch below 4 GiB inside the guest address space (a gateway can take it)."""
-    def grow(size):
-        size = (size + 0xFFF) & ~0xFFF
-        start = space.find_free(size)
-        if start is None or space.map_anon(start, size, 3, "[fexlite scratch]") < 0:
-            raise MemoryError("no room for translation scratch memory")
-        return start
-    return Arena(grow)
+    def make_grow():
+        regions = []          # (start, size) mapped for one thread's Arena
+
+        def grow(size):
+            size = (size + 0xFFF) & ~0xFFF
+            with space.lock:
+                start = space.find_free(size)
+                if start is None or space.map_anon(start, size, 3, SCRATCH_NAME) < 0:
+                    raise MemoryError("no room for translation scratch memory")
+            regions.append((start, size))
+            return start
+
+        def release():
+            with space.lock:
+                for start, size in regions:
+                    r = space.find(start)
+                    if r is not None and r.name == SCRATCH_NAME and r.end >= start + size:
+                        space.unmap(start, size)     # still ours, not remapped by the guest
+        grow.release = release
+        return grow
+    return ThreadArenas(make_grow)
 
 
-def host_arena() -> Arena:
+def host_arena() -> ThreadArenas:
     """Scratch anywhere in the host process (64-bit syscalls take any pointer)."""
-    keep = []
+    def make_grow():
+        keep = []
 
-    def grow(size):
-        buf = ffi.new("char[]", size + 16)
-        keep.append(buf)
-        return (int(ffi.cast("uintptr_t", buf)) + 15) & ~15
-    return Arena(grow)
+        def grow(size):
+            buf = ffi.new("char[]", size + 16)
+            keep.append(buf)
+            return (int(ffi.cast("uintptr_t", buf)) + 15) & ~15
+        return grow
+    return ThreadArenas(make_grow)
 
 
 class Stats:
@@ -282,6 +331,86 @@ class Stats:
 
     def __init__(self):
         self.calls = self.fixups = self.bytes = 0
+
+
+# ------------------------------------------------------------------ directory offsets
+class _DirMap:
+    """Cookies of one open directory (shared by the fds dup'ed from one another)."""
+    __slots__ = ("cookie", "offset", "next")
+
+    def __init__(self):
+        self.cookie: dict[int, int] = {}     # 64-bit offset -> cookie
+        self.offset: dict[int, int] = {}     # cookie -> 64-bit offset
+        self.next = DirCookies.BASE
+
+
+class DirCookies:
+    """Directory offsets as a 32-bit task sees them, per fd of one process.
+
+    A compat kernel gives a 32-bit task 32-bit directory offsets (ext4 returns its
+    31-bit major hash instead of the 64-bit hash pair; glibc's 32-bit readdir fails
+    with EOVERFLOW on anything wider).  A 64-bit target returns 64-bit ones, so each
+    offset at or above BASE (every value a 64-bit kernel may add) becomes a cookie in
+    [BASE, LIMIT) for the fd it was read from, and a cookie passed back to lseek or
+    _llseek (SEEK_SET) becomes the offset again.  Offsets below BASE pass unchanged,
+    so cookies and real small offsets never collide and small directories (tmpfs,
+    linear ext4 directories) see exactly what the kernel returned."""
+
+    BASE = 0x40000000
+    LIMIT = 0x7FFFFFFF
+
+    def __init__(self):
+        self.fds: dict[int, _DirMap] = {}
+        self._lock = threading.Lock()
+
+    def to_guest(self, fd: int, off: int) -> int | None:
+        """The 32-bit offset the guest sees for the 64-bit OFF of directory FD (None
+        when the cookies of FD are exhausted: the caller fails with EOVERFLOW)."""
+        if 0 <= off < self.BASE:
+            return off
+        m = self.fds.get(fd)
+        if m is not None:
+            c = m.cookie.get(off)
+            if c is not None:
+                return c
+        with self._lock:
+            m = self.fds.get(fd)
+            if m is None:
+                m = self.fds[fd] = _DirMap()
+            c = m.cookie.get(off)
+            if c is None:
+                if m.next >= self.LIMIT:
+                    return None
+                c = m.next
+                m.next += 1
+                m.cookie[off], m.offset[c] = c, off
+            return c
+
+    def to_host(self, fd: int, pos: int) -> int:
+        """The 64-bit offset behind POS (a cookie of FD), else POS itself."""
+        if pos < self.BASE:
+            return pos
+        m = self.fds.get(fd)
+        return pos if m is None else m.offset.get(pos, pos)
+
+    def tracked(self, fd: int) -> bool:
+        return fd in self.fds
+
+    def drop(self, fd: int) -> None:
+        """FD was closed (or replaced by dup2/dup3)."""
+        self.fds.pop(fd, None)
+
+    def drop_range(self, first: int, last: int) -> None:
+        for fd in [f for f in self.fds if first <= f <= last]:
+            self.fds.pop(fd, None)
+
+    def dup(self, old: int, new: int) -> None:
+        """NEW now refers to OLD's open file: the same offsets, the same cookies."""
+        m = self.fds.get(old)
+        if m is None:
+            self.fds.pop(new, None)
+        else:
+            self.fds[new] = m
 
 
 # ------------------------------------------------------------------ struct converters
@@ -402,6 +531,7 @@ class Translator:
         self.disp = {d.name: d for d in abi.disposition_map("i386", dst)}
         self.dst_numbers = abi.numbers(dst)
         self.stats = Stats()
+        self.dirs = DirCookies()     # directory offsets shown to the source (64-bit targets)
         self._plans: dict[str, Plan] = {}
         self._conv: dict[str, StructConv] = {}
 
@@ -762,7 +892,8 @@ def h_fcntl(tr: Translator, name: str, d):
         cmds[sv] = (dv, conv, direction, struct)
     to_dst, to_src = flag_mover(src, dst), flag_mover(dst, src)
     getfl, setfl = const_value(src, "F_GETFL"), const_value(src, "F_SETFL")
-    mem, arena, issue = tr.mem, tr.arena, tr.issue
+    dupfd = {const_value(src, "F_DUPFD"), const_value(src, "F_DUPFD_CLOEXEC")} - {None}
+    mem, arena, issue, dirs = tr.mem, tr.arena, tr.issue, tr.dirs
 
     def call(fd, cmd, arg, *_):
         fd = _sx(fd) if tr.di.word == 8 else fd
@@ -786,6 +917,8 @@ def h_fcntl(tr: Translator, name: str, d):
         r = issue(tnr, (fd, cmd, arg))
         if cmd == getfl and r >= 0 and to_src is not None:
             return to_src(r)
+        if dirs.fds and r >= 0 and cmd in dupfd:
+            dirs.dup(fd, r)              # the new fd shares the directory's cookies
         return r
 
     notes = [f"{d.target_names[0]} #{tnr}"]
@@ -844,20 +977,54 @@ def h_ipc_ctl(tr: Translator, name: str, d):
     return Plan(call, note, d.target_names[0], tnr)
 
 
+SEEK_SET = 0
+
+
 @handles("native", "_llseek")
 def h_llseek(tr: Translator, name: str, d):
-    """_llseek(fd, hi, lo, *result, whence) -> lseek(fd, hi << 32 | lo, whence); *result."""
+    """_llseek(fd, hi, lo, *result, whence) -> lseek(fd, hi << 32 | lo, whence); *result.
+    On a directory a cookie (SEEK_SET) and the resulting offset are translated."""
     tnr = d.target_nrs[0]
-    mem, issue = tr.mem, tr.issue
+    mem, issue, dirs = tr.mem, tr.issue, tr.dirs
 
     def call(fd, hi, lo, result, whence, *_):
+        fd = _sx(fd)
         off = (hi & M32) << 32 | (lo & M32)
-        r = issue(tnr, (_sx(fd), off - (1 << 64) if off >> 63 else off, whence))
+        tracked = dirs.tracked(fd)
+        if tracked and whence == SEEK_SET:
+            off = dirs.to_host(fd, off)
+        r = issue(tnr, (fd, off - (1 << 64) if off >> 63 else off, whence))
         if r < 0:
             return r
+        if tracked:
+            r = dirs.to_guest(fd, r)
+            if r is None:
+                return -E.EOVERFLOW
         mem.write(result, (r & M64).to_bytes(8, "little"))
         return 0
     return Plan(call, f"lseek #{tnr}, offset pair joined, result stored", "lseek", tnr)
+
+
+@handles("native", "lseek")
+def h_lseek(tr: Translator, name: str, d):
+    """lseek: on a directory whose offsets became cookies, SEEK_SET takes a cookie and
+    the result is one; every other fd goes straight through."""
+    inner = tr._generic(name, d)
+    tnr, dirs, issue, plain = d.target_nrs[0], tr.dirs, tr.issue, inner.call
+
+    def call(fd, off, whence, *rest):
+        sfd = _sx(fd)
+        if not dirs.tracked(sfd):
+            return plain(fd, off, whence, *rest)
+        pos = _sx(off)
+        if whence == SEEK_SET:
+            pos = dirs.to_host(sfd, pos)
+        r = issue(tnr, (sfd, pos, whence))
+        if r < 0:
+            return r
+        r = dirs.to_guest(sfd, r)
+        return -E.EOVERFLOW if r is None else r
+    return Plan(call, inner.note + ", directory cookies", inner.target, inner.nr)
 
 
 UID16_SET = {"setuid", "setgid", "setfsuid", "setfsgid", "setreuid", "setregid", "setresuid",
@@ -945,12 +1112,13 @@ def h_nice(tr: Translator, name: str, d):
 
 @handles("native", "getdents")
 def h_getdents(tr: Translator, name: str, d):
-    """linux_dirent records rebuilt with 32-bit d_ino/d_off (EOVERFLOW when one does not
-    fit); what does not fit the caller's buffer is left for the next call (lseek back)."""
+    """linux_dirent records rebuilt with 32-bit d_ino/d_off (EOVERFLOW when an inode
+    does not fit; a 64-bit d_off becomes a cookie of the fd, see DirCookies); what does
+    not fit the caller's buffer is left for the next call (lseek back)."""
     target, tnr = d.target_names[0], d.target_nrs[0]
     is64 = target == "getdents64"
     lseek = tr.target_nr("lseek")
-    mem, arena, issue = tr.mem, tr.arena, tr.issue
+    mem, arena, issue, dirs = tr.mem, tr.arena, tr.issue, tr.dirs
 
     def call(fd, dirp, count, *_):
         fd = _sx(fd)
@@ -971,13 +1139,14 @@ def h_getdents(tr: Translator, name: str, d):
                 nm = data[off + 18:off + reclen - 1].split(b"\0", 1)[0]
                 dtype = data[off + reclen - 1]
             rec_len = _align(10 + len(nm) + 2, 4)
-            if ino > M32:
+            gdoff = dirs.to_guest(fd, doff)
+            if ino > M32 or gdoff is None:
                 if not out:
                     return -E.EOVERFLOW
                 break
             if len(out) + rec_len > count:
                 break
-            rec = _st.pack("<IIH", ino, doff & M32, rec_len) + nm + b"\0"
+            rec = _st.pack("<IIH", ino, gdoff, rec_len) + nm + b"\0"
             out += rec.ljust(rec_len - 1, b"\0") + bytes([dtype])
             last_off = doff
             off += reclen
@@ -987,7 +1156,94 @@ def h_getdents(tr: Translator, name: str, d):
             issue(lseek, (fd, last_off, 0))
         mem.write(dirp, bytes(out))
         return len(out)
-    return Plan(call, f"{target} #{tnr}, linux_dirent records rebuilt", target, tnr)
+    return Plan(call, f"{target} #{tnr}, linux_dirent records rebuilt, directory cookies",
+                target, tnr)
+
+
+DIRENT64 = _st.Struct("<QqH")       # d_ino, d_off, d_reclen (then d_type, d_name)
+
+
+@handles("native", "getdents64")
+def h_getdents64(tr: Translator, name: str, d):
+    """linux_dirent64 records are the same bytes everywhere, but a 64-bit kernel's d_off
+    can be any 64-bit value: each one at or above DirCookies.BASE is replaced by a
+    cookie of the fd in place, as a compat kernel would have given 32-bit offsets."""
+    inner = tr._generic(name, d)
+    mem, dirs, plain = tr.mem, tr.dirs, inner.call
+    base, unpack, pack = DirCookies.BASE, DIRENT64.unpack_from, DIRENT64.pack_into
+
+    def call(fd, dirp, count, *rest):
+        r = plain(fd, dirp, count, *rest)
+        if r <= 0:
+            return r
+        sfd = _sx(fd)
+        data = bytearray(mem.read(dirp, r))
+        off, changed = 0, False
+        while off + DIRENT64.size <= r:
+            ino, doff, reclen = unpack(data, off)
+            if reclen < DIRENT64.size:
+                break
+            if not 0 <= doff < base:
+                c = dirs.to_guest(sfd, doff)
+                if c is None:
+                    return -E.EOVERFLOW
+                pack(data, off, ino, c, reclen)
+                changed = True
+            off += reclen
+        if changed:
+            mem.write(dirp, bytes(data))
+        return r
+    return Plan(call, inner.note + ", directory cookies", inner.target, inner.nr)
+
+
+@handles("native", "close")
+def h_close(tr: Translator, name: str, d):
+    """close forgets the fd's directory cookies (the fd is gone whatever close returns,
+    unless it was not open)."""
+    inner = tr._generic(name, d)
+    fds, drop, plain = tr.dirs.fds, tr.dirs.drop, inner.call
+
+    def call(fd, *rest):
+        r = plain(fd, *rest)
+        if fds and r != -E.EBADF:
+            drop(_sx(fd))
+        return r
+    return Plan(call, inner.note, inner.target, inner.nr)
+
+
+@handles("native", "close_range")
+def h_close_range(tr: Translator, name: str, d):
+    inner = tr._generic(name, d)
+    dirs, plain = tr.dirs, inner.call
+    CLOSE_RANGE_CLOEXEC = 4
+
+    def call(first, last, flags, *rest):
+        r = plain(first, last, flags, *rest)
+        if dirs.fds and r == 0 and not flags & CLOSE_RANGE_CLOEXEC:
+            dirs.drop_range(first & M32, last & M32)
+        return r
+    return Plan(call, inner.note, inner.target, inner.nr)
+
+
+@handles("native", "dup", "dup2", "dup3")
+def h_dup(tr: Translator, name: str, d):
+    """The new fd shares the old one's open file, so its directory cookies too; dup2 and
+    dup3 first close what the new fd was.  Where dup2 became dup3 (aarch64), dup2(fd, fd)
+    is checked here: dup3 refuses it, dup2 returns fd when it is open."""
+    inner = tr._generic(name, d)
+    dirs, plain, issue = tr.dirs, inner.call, tr.issue
+    same_check = name == "dup2" and inner.target == "dup3"
+    fcntl_nr = tr.dst_numbers.get("fcntl")
+
+    def call(old, *rest):
+        if same_check and (old & M32) == (rest[0] & M32):
+            r = issue(fcntl_nr, (_sx(old), 1, 0))       # F_GETFD
+            return r if r < 0 else _sx(old)
+        r = plain(old, *rest)
+        if r >= 0 and dirs.fds:
+            dirs.dup(_sx(old), r)
+        return r
+    return Plan(call, inner.note, inner.target, inner.nr)
 
 
 @handles("native", "msgsnd", "msgrcv")

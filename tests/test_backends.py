@@ -42,9 +42,27 @@ def test_model_sees_bit31_zero_extended_args_and_sign_extends_result():
 def test_model_result_is_32_bits():
     m = B.Arm64Model(lambda nr, args: 0x1_F7F9_5000)         # upper bits dropped by the kernel
     assert m(20, []) & 0xFFFFFFFF == 0xF7F95000
-    b = B.Arm64Bit31Model.__new__(B.Arm64Bit31Model)
+    b = B.Arm64Bit31Model()
     b.model = m
     assert b.call(20, []) == 0xF7F95000                       # only -4095..-1 are errors
+
+
+def test_model_one_cpu_per_host_thread():
+    """Guest threads call at the same time (one blocked in a futex wait inside its svc):
+    each host thread runs the gateway on its own arm64 engine."""
+    import threading
+    b = B.Arm64Bit31Model()
+    b.emulated.bind_memory(HostMem)
+    mine, theirs, results = b.model, [], []
+
+    def other():
+        theirs.append(b.model)
+        results.append(b.call(20, []))                 # getpid through the model
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert b.model is mine and theirs[0] is not mine
+    assert results == [os.getpid()] and b.call(20, []) == os.getpid()
 
 
 def test_model_without_bit31_is_enosys():
@@ -243,3 +261,61 @@ def test_native_readv_and_clock_gettime(native, tmp_path):
     sec, nsec = struct.unpack("<ii", T.raw_read(ts, 8))
     import time
     assert abs(sec - time.time()) < 5 and 0 <= nsec < 10**9
+
+
+# ------------------------------------------------------------------ directory offsets, real kernel
+def _entries64(data):
+    out, off = [], 0
+    while off < len(data):
+        _ino, doff, reclen = struct.unpack_from("<QqH", data, off)
+        out.append((data[off + 19:off + reclen].split(b"\0", 1)[0], doff))
+        off += reclen
+    return out
+
+
+@pytest.mark.parametrize("route", ["compat-emulated", "compat-arm64-bit31-model", "native"])
+def test_directory_offsets_fit_32_bits_and_seek_back(route, tmp_path):
+    """On ext4 a 64-bit getdents64 gives 64-bit hash offsets; a 32-bit task must see
+    32-bit ones (glibc's readdir fails with EOVERFLOW otherwise) that lseek and _llseek
+    take back, whatever file system tmp_path is on."""
+    for i in range(30):
+        (tmp_path / f"f{i:02d}").write_bytes(b"")
+    if route == "native":
+        tr = T.Translator("i386", B.host_abi(), HostMem, T.host_arena(),
+                          lambda nr, regs: host.syscall64(nr, *regs))
+    else:
+        backend = B.Emulated() if route == "compat-emulated" else B.Arm64Bit31Model()
+        (backend if route == "compat-emulated" else backend.emulated).bind_memory(HostMem)
+        tr = T.Translator("i386", "arm32", HostMem, low_arena(), backend.call)
+
+    def call(name, *args):
+        return tr.plan(name).call(*args, *(0,) * (6 - len(args)))
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        out = buf(8192)
+        r = call("getdents64", fd, out, 8192)
+        assert r > 0
+        entries = _entries64(T.raw_read(out, r))
+        assert len(entries) == 32
+        assert all(0 <= off < 0x80000000 for _, off in entries), entries
+        res = buf(8)
+        for i in (0, 10, 20):                     # seek to just after entry i, read the rest
+            name, off = entries[i]
+            assert call("_llseek", fd, 0, off, res, 0) == 0
+            assert struct.unpack("<q", T.raw_read(res, 8))[0] == off
+            r = call("getdents64", fd, out, 8192)
+            assert [n for n, _ in _entries64(T.raw_read(out, r))] == \
+                [n for n, _ in entries[i + 1:]]
+            assert call("lseek", fd, off, 0) == off
+        assert call("lseek", fd, 0, 0) == 0
+        # old-style getdents (linux_dirent) agrees
+        r = call("getdents", fd, out, 8192)
+        assert r > 0
+        d_offs, o, data = [], 0, T.raw_read(out, r)
+        while o < r:
+            _ino, doff, reclen = struct.unpack_from("<IIH", data, o)
+            d_offs.append(doff)
+            o += reclen
+        assert d_offs == [off for _, off in entries]
+    finally:
+        assert call("close", fd) == 0

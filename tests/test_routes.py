@@ -33,6 +33,14 @@ def test_make_route_defaults_and_errors():
             R.make_route("compat", "arm64-bit31")
 
 
+def test_default_route_is_compat():
+    """compat by default: through the real gateway where it exists, else the emulated
+    arm32 kernel (which now gives 32-bit directory offsets, so readdir works)."""
+    assert R.DEFAULT_ROUTE == "compat"
+    assert R.Compat.default_backend() == ("arm64-bit31" if B.Arm64Bit31.available()[0]
+                                          else "emulated")
+
+
 def test_every_route_says_whether_it_is_available():
     for name, cls in R.ROUTES.items():
         ok, why = cls.available()

@@ -412,3 +412,152 @@ def test_native_utimensat_converts_both_timespecs():
     run(t, "utimensat", 0xFFFFFF9C, buf(b"f\0"), times, 0)
     assert k.calls[0][0] == NR64["utimensat"]
     assert seen["ts"] == struct.pack("<qqqq", 1, 2, 1000000000, 0x3FFFFFFE)
+
+
+# ------------------------------------------------------------------ directory offsets (64-bit targets)
+BIG = [0x0000_0001_0000_0000, 0x1234_5678_9ABC_DEF0, 0x7FFF_FFFF_FFFF_FFFF]   # ext4 hash / EOF
+
+
+def dirent64(ino, off, name, dtype=4):
+    reclen = (19 + len(name) + 1 + 7) & ~7
+    return struct.pack("<QqHB", ino, off, reclen, dtype) + name + bytes(reclen - 19 - len(name))
+
+
+def dirent64_offsets(data):
+    out, off = [], 0
+    while off < len(data):
+        _ino, doff, reclen = struct.unpack_from("<QqH", data, off)
+        out.append(doff)
+        off += reclen
+    return out
+
+
+class DirKernel:
+    """A 64-bit kernel with one directory fd: getdents64/getdents return records with
+    the given 64-bit offsets, lseek records the offset it was given."""
+
+    def __init__(self, nr, offsets, fd=5):
+        self.nr, self.fd, self.offsets, self.seeks, self.pos = nr, fd, offsets, [], 0
+
+    def __call__(self, nr, regs):
+        if nr == self.nr["getdents64"]:
+            data = b"".join(dirent64(10 + i, o, b"e%d" % i) for i, o in enumerate(self.offsets))
+            T.raw_write(regs[1], data)
+            return len(data)
+        if nr == self.nr.get("getdents"):
+            data = b""
+            for i, o in enumerate(self.offsets):
+                nm = b"e%d\0" % i
+                reclen = (18 + len(nm) + 1 + 7) & ~7
+                data += struct.pack("<QqH", 10 + i, o, reclen) + nm.ljust(reclen - 19, b"\0") + b"\4"
+            T.raw_write(regs[1], data)
+            return len(data)
+        if nr == self.nr["lseek"]:
+            self.seeks.append((regs[1], regs[2]))
+            if regs[2] == 0:
+                self.pos = regs[1]
+            return self.pos
+        if nr in (self.nr["close"], self.nr["dup2"], self.nr["dup3"]):
+            return 0 if nr == self.nr["close"] else regs[1]
+        if nr == self.nr["dup"]:
+            return 9
+        return 0
+
+
+@pytest.mark.parametrize("dst", ["x86_64", "aarch64", "arm32-source"])
+def test_getdents64_offsets_become_cookies_and_back(dst):
+    """A 64-bit d_off is shown as a 31-bit cookie of the fd; small offsets pass unchanged;
+    lseek/_llseek (SEEK_SET) turn the cookie back into the 64-bit offset."""
+    src, dst = ("arm32", "x86_64") if dst == "arm32-source" else ("i386", dst)
+    nr = abi.numbers(dst)
+    k = DirKernel(nr, [5, *BIG])
+    t = T.Translator(src, dst, HostMem, T.host_arena(), k)
+    out = buf(4096)
+    r = run(t, "getdents64", 5, out, 4096)
+    offs = dirent64_offsets(T.raw_read(out, r))
+    base = T.DirCookies.BASE
+    assert offs == [5, base, base + 1, base + 2]
+    # the same offsets read again get the same cookies
+    r = run(t, "getdents64", 5, out, 4096)
+    assert dirent64_offsets(T.raw_read(out, r)) == offs
+    # lseek to a cookie seeks the host fd to the 64-bit offset; the result is the cookie
+    assert run(t, "lseek", 5, base + 1, 0) == base + 1
+    assert k.seeks[-1] == (BIG[1], 0)
+    # _llseek too, with the result stored as the cookie
+    res = buf(8)
+    assert run(t, "_llseek", 5, 0, base + 2, res, 0) == 0
+    assert k.seeks[-1] == (BIG[2], 0)
+    assert T.raw_read(res, 8) == (base + 2).to_bytes(8, "little")
+    # small offsets and rewind go straight through
+    assert run(t, "lseek", 5, 0, 0) == 0 and k.seeks[-1] == (0, 0)
+    assert run(t, "lseek", 5, 5, 0) == 5 and k.seeks[-1] == (5, 0)
+    # another fd knows nothing of fd 5's cookies: its lseek is untouched
+    run(t, "lseek", 6, base + 1, 0)
+    assert k.seeks[-1] == (base + 1, 0)
+
+
+def test_getdents_linux_dirent_offsets_are_cookies():
+    """i386 getdents on x86_64 (linux_dirent rebuilt): d_off is a cookie, not truncated."""
+    k = DirKernel(NR64, [7, BIG[1]])
+    t = T.Translator("i386", "x86_64", HostMem, T.host_arena(), k)
+    out = buf(4096)
+    r = run(t, "getdents", 5, out, 4096)
+    data = T.raw_read(out, r)
+    offs, off = [], 0
+    while off < r:
+        _ino, doff, reclen = struct.unpack_from("<IIH", data, off)
+        offs.append(doff)
+        off += reclen
+    assert offs == [7, T.DirCookies.BASE]
+
+
+def test_directory_cookies_dropped_on_close_and_dup2_shared_on_dup():
+    k = DirKernel(NR64, BIG)
+    t = T.Translator("i386", "x86_64", HostMem, T.host_arena(), k)
+    base = T.DirCookies.BASE
+    run(t, "getdents64", 5, buf(4096), 4096)
+    assert t.dirs.tracked(5)
+    assert run(t, "dup", 5) == 9                  # shares the open file, so the cookies
+    run(t, "lseek", 9, base, 0)
+    assert k.seeks[-1] == (BIG[0], 0)
+    assert run(t, "dup2", 5, 7) == 7
+    assert t.dirs.fds[7] is t.dirs.fds[5]
+    assert run(t, "dup2", 9, 5) == 5              # 5 replaced by 9 (the same directory)
+    assert t.dirs.tracked(5)
+    run(t, "close", 5)
+    assert not t.dirs.tracked(5)
+    run(t, "lseek", 5, base, 0)                   # a plain fd again
+    assert k.seeks[-1] == (base, 0)
+    run(t, "close_range", 0, 100, 4)              # CLOSE_RANGE_CLOEXEC closes nothing now
+    assert t.dirs.tracked(9)
+    run(t, "close_range", 0, 100, 0)
+    assert not t.dirs.fds
+
+
+def test_regular_file_lseek_is_not_translated():
+    """Offsets above BASE on a file that never was a directory pass unchanged."""
+    k = DirKernel(NR64, BIG)
+    t = T.Translator("i386", "x86_64", HostMem, T.host_arena(), k)
+    k.pos = 0x5000_0000
+    assert run(t, "lseek", 3, 0x5000_0000, 0) == 0x5000_0000
+    assert k.seeks[-1] == (0x5000_0000, 0)
+
+
+def test_arm32_target_keeps_getdents64_untouched():
+    """The compat route's i386 -> arm32 step passes getdents64 through: the arm32 kernel
+    (real or emulated) is what gives 32-bit offsets."""
+    t, k = tr("arm32", result=0)
+    run(t, "getdents64", 3, 0x5000, 4096)
+    assert k.calls == [(NR32["getdents64"], [3, 0x5000, 4096, 0, 0, 0])]
+
+
+def test_aarch64_dup2_same_fd_checks_the_fd():
+    """aarch64 has only dup3, which refuses old == new: dup2(fd, fd) is F_GETFD."""
+    t, k = tr("aarch64", result=0)
+    assert run(t, "dup2", 4, 4) == 4
+    assert k.calls == [(NRA64["fcntl"], [4, 1, 0])]
+    t, k = tr("aarch64", result=-9)
+    assert run(t, "dup2", 4, 4) == -9
+    t, k = tr("aarch64", result=6)
+    assert run(t, "dup2", 4, 6) == 6
+    assert k.calls == [(NRA64["dup3"], [4, 6, 0])]
