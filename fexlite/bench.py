@@ -751,7 +751,8 @@ def render(result: dict) -> str:
                 "  backend fx/B: the emulated arm32 kernel's own arm32 -> host conversions.",
                 "  per socketcall row: one iteration = send + recv, cost shown per syscall.", ""]
     if prow:
-        out.append("whole programs (busybox): median wall time of rounds, peak RSS of the child")
+        out.append("whole programs (busybox): median wall time of rounds (ratios use it), median "
+                   "CPU time (user+sys), peak RSS of the child")
         body, last = [], None
         for r in prow:
             name = r["label"] if r["name"] != last else ""
@@ -762,8 +763,9 @@ def render(result: dict) -> str:
             elif r["stdout_matches_i386"] is False:
                 note = "output differs from i386 native"
             body.append([name, r["runner_label"], _fmt(r["median"], ".3f"),
+                         _fmt(r["cpu_median"], ".3f"),
                          _fmt(r["maxrss_kb"] and r["maxrss_kb"] / 1024, ".1f"), *ratios(r), note])
-        hdr = ["program", "runner", "median s", "RSS MiB", *ratio_h, ""]
+        hdr = ["program", "runner", "median s", "cpu s", "RSS MiB", *ratio_h, ""]
         out += _table(hdr, body, set(range(2, len(hdr) - 1)))
         out.append("")
     if "targets" in result:
@@ -794,10 +796,13 @@ def plot(result: dict, path: str) -> None:
     import matplotlib.pyplot as plt
     sections = [s for s in ("syscall", "program") if any(r["section"] == s for r in result["rows"])]
     fig, axes = plt.subplots(len(sections), 1, figsize=(12, 4.5 * len(sections)), squeeze=False)
+    labels = dict.fromkeys(r["runner_label"] for r in result["rows"] if r["runner"] != I386.id)
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colours = {rl: palette[i % len(palette)] for i, rl in enumerate(labels)}
     for ax, sec in zip(axes[:, 0], sections):
         rows = [r for r in result["rows"] if r["section"] == sec and r["runner"] != I386.id]
         names = list(dict.fromkeys(r["name"] for r in rows))
-        runners = list(dict.fromkeys(r["runner_label"] for r in rows))
+        runners = [rl for rl in colours if any(r["runner_label"] == rl for r in rows)]
         width = 0.8 / max(1, len(runners))
         for i, rl in enumerate(runners):
             vals = []
@@ -805,7 +810,8 @@ def plot(result: dict, path: str) -> None:
                 r = next((r for r in rows if r["name"] == n and r["runner_label"] == rl), None)
                 v = r and r["ratio_i386"]
                 vals.append(v if v and v > 0 else float("nan"))
-            ax.bar([j + i * width for j in range(len(names))], vals, width, label=rl)
+            ax.bar([j + i * width for j in range(len(names))], vals, width, label=rl,
+                   color=colours[rl])
         ax.set_xticks([j + width * (len(runners) - 1) / 2 for j in range(len(names))])
         ax.set_xticklabels(names, rotation=20)
         ax.set_yscale("log")

@@ -84,10 +84,11 @@ def build_parser() -> Parser:
     demo = sub.add_parser("demo", help="run the bundled example programs")
     demo.add_argument("--route", default=None)
     demo.set_defaults(func=_cmd_demo)
-    from . import cli_abi, cli_probe, cli_structs
+    from . import cli_abi, cli_bench, cli_probe, cli_structs
     cli_structs.register(sub)
     cli_abi.register(sub)
     cli_probe.register(sub)
+    cli_bench.register(sub)
     return parser
 
 

@@ -26,6 +26,7 @@ MEM_FAULTS = {19: (0, 0, 0), 20: (1, 0, 0), 21: (0, 1, 0), 22: (1, 0, 1), 23: (0
               24: (0, 1, 1)}
 SEGV_MAPERR, SEGV_ACCERR = 1, 2
 DOUBLE_FAULT = 8
+SUSPENDS = ("pause", "rt_sigsuspend", "sigsuspend")   # EINTR is their normal result
 DEBUG = bool(os.environ.get("FEXLITE_DEBUG"))
 TRAMPOLINE_SIGRETURN, TRAMPOLINE_RT = PRIVATE_PAGE, PRIVATE_PAGE + 16
 
@@ -384,9 +385,7 @@ class Thread:
             if self.proc.tracer is not None and entry is not None and result is not None:
                 self.proc.tracer.syscall(self, entry[0], args, result,
                                          "" if entry[2] else self.proc.route.describe(nr, entry[0]))
-            if result != -E.EINTR or self._deliverable() or entry is None or entry[0] in (
-                    "pause", "rt_sigsuspend", "sigsuspend", "nanosleep", "clock_nanosleep",
-                    "clock_nanosleep_time64"):
+            if result != -E.EINTR or entry is None or entry[0] in SUSPENDS or self._await_signal():
                 return result
             # interrupted only by fexlite's own KICK (nothing for the guest): restart
 
@@ -396,7 +395,7 @@ class Thread:
         nr = self.fast.last_nr
         name = self.proc.table[nr][0]
         eng = self.engine
-        info = self.proc.signals.take(self, self.sigmask)
+        info = self.proc.signals.take(self, self.sigmask) if self._await_signal() else None
         restart = info is None or (self.proc.signals.action(info.signo)[1] & signals.SA_RESTART
                                    and name in signals.RESTARTABLE)
         if restart:
@@ -405,6 +404,17 @@ class Thread:
         if info is not None:
             signals.deliver(self, info)
             self.deliver_pending()
+
+    def _await_signal(self, patience: float = 0.05) -> bool:
+        """After EINTR: is there a signal for the guest? Its siginfo may still be on its
+        way from the watcher thread, so wait a moment before calling it a spurious kick."""
+        deadline = time.monotonic() + patience
+        while not self._deliverable():
+            if time.monotonic() > deadline:
+                return False
+            signals.poll_self(self)
+            time.sleep(0.0005)
+        return True
 
     def _deliverable(self) -> bool:
         sigs = self.proc.signals
