@@ -3,19 +3,11 @@
 Everything here is called with plain ints and returns plain ints; an error is a
 negative errno, as the kernel returns it.
 """
-import cffi
 import platform
 import struct
 
-ffi = cffi.FFI()
-ffi.cdef("""
-void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset);
-int munmap(void *addr, size_t length);
-int mprotect(void *addr, size_t len, int prot);
-void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...);
-long syscall(long number, ...);
-int *__errno_location(void);
-""")
+from .cdefs import ffi
+
 libc = ffi.dlopen(None)
 
 PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC = 0, 1, 2, 4

@@ -26,6 +26,8 @@ class Image:
     brk: int
     phdr: int
     load_bias: int
+    argv: list          # what /proc/self/cmdline shows
+    auxv: bytes         # what /proc/self/auxv shows
 
 
 def _prot(flags: int) -> int:
@@ -48,10 +50,24 @@ def map_segments(space, elf: Elf32) -> tuple[int, int]:
             raise MemoryError(f"cannot map segment at {start:#x}")
     for s in elf.loads:
         space.write(bias + s.vaddr, elf.data[s.offset:s.offset + s.filesz])
-    for p, prot in pages.items():
-        space.protect(p, PAGE, prot)
+    for start, end, prot in _prot_runs(pages):
+        space.protect(start, end - start, prot)
     end = max(bias + s.vaddr + s.memsz for s in elf.loads)
     return bias, end
+
+
+def _prot_runs(pages: dict[int, int]):
+    """(start, end, prot) for each run of consecutive pages with the same protection."""
+    run = None
+    for p in sorted(pages):
+        if run and p == run[1] and pages[p] == run[2]:
+            run[1] = p + PAGE
+            continue
+        if run:
+            yield tuple(run)
+        run = [p, p + PAGE, pages[p]]
+    if run:
+        yield tuple(run)
 
 
 def _runs(pages):
@@ -69,9 +85,9 @@ def _runs(pages):
 
 
 def build_stack(space, elf: Elf32, bias: int, argv: list[bytes], envp: list[bytes],
-                execfn: bytes) -> int:
+                execfn: bytes) -> tuple[int, bytes]:
     """Strings at the top, then platform, AT_RANDOM bytes, then argc/argv/envp/auxv
-    with the final sp 16-byte aligned; returns sp."""
+    with the final sp 16-byte aligned; returns sp and the auxv bytes."""
     prot = PROT_READ | PROT_WRITE | (PROT_EXEC if elf.exec_stack else 0)
     space.map_anon(STACK_TOP - STACK_SIZE, STACK_SIZE, prot, "[stack]")
     p = STACK_TOP - 4
@@ -100,12 +116,12 @@ def build_stack(space, elf: Elf32, bias: int, argv: list[bytes], envp: list[byte
     words = [len(argv), *arg_addrs, 0, *env_addrs, 0, *(x for pair in auxv for x in pair)]
     sp = (p - 4 * len(words)) & ~15
     space.write(sp, struct.pack(f"<{len(words)}I", *words))
-    return sp
+    return sp, struct.pack(f"<{2 * len(auxv)}I", *(x for pair in auxv for x in pair))
 
 
 def load(space, elf: Elf32, argv: list[bytes], envp: list[bytes], execfn: bytes) -> Image:
     bias, end = map_segments(space, elf)
-    sp = build_stack(space, elf, bias, argv, envp, execfn)
+    sp, auxv = build_stack(space, elf, bias, argv, envp, execfn)
     brk = page_up(end)
     space.brk_start = space.brk = brk
-    return Image(bias + elf.entry, sp, brk, bias + elf.phdr_vaddr(), bias)
+    return Image(bias + elf.entry, sp, brk, bias + elf.phdr_vaddr(), bias, argv, auxv)

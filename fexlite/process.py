@@ -14,7 +14,7 @@ from .memory import AddressSpace, GuestFault, PRIVATE_PAGE, PAGE
 from .signals import SigInfo
 from .uc import X86, ffi, lib
 
-from . import legacy  # noqa: F401  (registers socketcall, ipc and the old calls)
+from . import legacy, procfs  # noqa: F401  (register socketcall, ipc, old calls, /proc/self)
 
 SYSCALL_REGS = (X86.EAX, X86.EBX, X86.ECX, X86.EDX, X86.ESI, X86.EDI, X86.EBP)
 # CPU exception vector -> (signal, si_code) the kernel sends
@@ -117,8 +117,17 @@ class Process:
             if emulated is not None:
                 table[nr] = (name, emulated, True)
             else:
-                table[nr] = (name, self.route.handler(nr, name, self), False)
+                table[nr] = (name, self._built_on_first_call(nr, name), False)
         return table
+
+    def _built_on_first_call(self, nr: int, name: str):
+        """The route's handler is built when the guest first makes the call: a program
+        makes a few dozen of the ~370 calls, and start-up should not pay for the rest."""
+        def first_call(*args):
+            fn = self.route.handler(nr, name, self)
+            self.table[nr] = (name, fn, False)
+            return fn(*args)
+        return first_call
 
     def _build_fast_table(self):
         """(nr, gate, target, sign mask) for every call the C hook may issue itself."""

@@ -82,11 +82,7 @@ class SigInfo:
 
 
 # --- host dispositions through libc (callable from any thread) ---------------------------
-ffi.cdef("""
-struct host_sigaction { void *handler; unsigned long mask[16]; int flags; void *restorer; };
-int sigaction(int sig, const struct host_sigaction *act, struct host_sigaction *old);
-""")
-_libc = ffi.dlopen(None)
+_libc = host.libc
 _HOST_SA_ONSTACK = 0x08000000
 
 

@@ -8,31 +8,7 @@ import importlib.util
 import os
 import threading
 
-import cffi
-
-ffi = cffi.FFI()
-ffi.cdef("""
-typedef struct uc_struct uc_engine;
-typedef size_t uc_hook;
-typedef struct { uint16_t selector; uint64_t base; uint32_t limit; uint32_t flags; } uc_x86_mmr;
-int uc_open(int arch, int mode, uc_engine **uc);
-int uc_close(uc_engine *uc);
-const char *uc_strerror(int code);
-int uc_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count);
-int uc_emu_stop(uc_engine *uc);
-int uc_reg_read(uc_engine *uc, int regid, void *value);
-int uc_reg_write(uc_engine *uc, int regid, const void *value);
-int uc_reg_read_batch(uc_engine *uc, int *regs, void **vals, int count);
-int uc_reg_write_batch(uc_engine *uc, int *regs, void *const *vals, int count);
-int uc_mem_map_ptr(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr);
-int uc_mem_unmap(uc_engine *uc, uint64_t address, size_t size);
-int uc_mem_protect(uc_engine *uc, uint64_t address, size_t size, uint32_t perms);
-int uc_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user_data,
-                uint64_t begin, uint64_t end, ...);
-int uc_hook_del(uc_engine *uc, uc_hook hh);
-int uc_ctl(uc_engine *uc, int control, ...);
-""")
-
+from .cdefs import ffi
 # Values from unicorn.h / x86.h / arm64.h of unicorn 2.1.1 (tests/test_uc.py
 # checks them against the stock binding's constant modules).
 ARCH_ARM64, ARCH_X86 = 2, 4

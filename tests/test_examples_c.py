@@ -58,6 +58,7 @@ CASES = {
     "ids": [{}],
     "sysinfo_rlimit": [{}],
     "strings_big": [{}],
+    "procself": [{}, {"args": ["one", "two words"]}],
 }
 
 

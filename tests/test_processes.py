@@ -67,10 +67,7 @@ def _check_native(native, rc, expect, what):
 
 
 # Known gaps, each with its reason (shown by pytest -rx); they still run and are reported.
-KNOWN_GAPS = {
-    "proc-self-exe-realpath": "/proc/self/cmdline is read straight from the host and shows the "
-                              "Python command line; fexlite rewrites /proc/self/exe only",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _param(i, p, a, r, e):
