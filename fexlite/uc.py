@@ -9,7 +9,7 @@ import os
 import threading
 
 from .cdefs import ffi
-# Values from unicorn.h / x86.h / arm64.h of unicorn 2.1.1 (tests/test_uc.py
+# Values from unicorn.h / x86.h / arm64.h of unicorn 2.1.1 (tests/test_uc_host.py
 # checks them against the stock binding's constant modules).
 ARCH_ARM64, ARCH_X86 = 2, 4
 MODE_ARM, MODE_32 = 0, 4
