@@ -120,8 +120,8 @@ def parse_elf(path: str, data: bytes) -> Elf32:
             if s.offset + s.filesz > len(data):
                 _fail(path, "PT_INTERP past the end of the file")
             interp = data[s.offset:s.offset + s.filesz].split(b"\0")[0].decode(errors="replace")
-    if interp is not None:
-        _fail(path, f"dynamic programs are not supported yet (interpreter {interp})")
+    if interp == "":
+        _fail(path, "empty PT_INTERP")
     exec_stack = any(s.type == PT_GNU_STACK and s.flags & PF_X for s in segs)
     return Elf32(path, data, etype, entry, phoff, phentsize, segs, interp, exec_stack)
 

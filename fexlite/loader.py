@@ -35,9 +35,17 @@ def _prot(flags: int) -> int:
             | (PROT_EXEC if flags & PF_X else 0))
 
 
-def map_segments(space, elf: Elf32) -> tuple[int, int]:
-    """Returns (load_bias, end of the highest segment)."""
-    bias = ET_DYN_BASE - page_down(min(s.vaddr for s in elf.loads)) if elf.type == ET_DYN else 0
+def map_segments(space, elf: Elf32, base: int = ET_DYN_BASE) -> tuple[int, int]:
+    """Returns (load_bias, end of the highest segment). An ET_DYN object is placed at
+    BASE, or wherever the allocator finds room when BASE is None (the interpreter)."""
+    bias = 0
+    if elf.type == ET_DYN:
+        lo = page_down(min(s.vaddr for s in elf.loads))
+        span = page_up(max(s.vaddr + s.memsz for s in elf.loads)) - lo
+        start = base if base is not None else space.find_free(span)
+        if start is None:
+            raise MemoryError(f"no room for {elf.path}")
+        bias = start - lo
     # Map every page any segment touches writable, copy, then apply final protections;
     # two segments may share a page (its protections are merged).
     pages: dict[int, int] = {}
@@ -85,7 +93,7 @@ def _runs(pages):
 
 
 def build_stack(space, elf: Elf32, bias: int, argv: list[bytes], envp: list[bytes],
-                execfn: bytes) -> tuple[int, bytes]:
+                execfn: bytes, interp_base: int = 0) -> tuple[int, bytes]:
     """Strings at the top, then platform, AT_RANDOM bytes, then argc/argv/envp/auxv
     with the final sp 16-byte aligned; returns sp and the auxv bytes."""
     prot = PROT_READ | PROT_WRITE | (PROT_EXEC if elf.exec_stack else 0)
@@ -107,7 +115,7 @@ def build_stack(space, elf: Elf32, bias: int, argv: list[bytes], envp: list[byte
     auxv = [
         (AT["HWCAP"], HWCAP), (AT["PAGESZ"], PAGE), (AT["CLKTCK"], 100),
         (AT["PHDR"], bias + elf.phdr_vaddr()), (AT["PHENT"], elf.phentsize),
-        (AT["PHNUM"], len(elf.segments)), (AT["BASE"], 0), (AT["FLAGS"], 0),
+        (AT["PHNUM"], len(elf.segments)), (AT["BASE"], interp_base), (AT["FLAGS"], 0),
         (AT["ENTRY"], bias + elf.entry), (AT["UID"], os.getuid()), (AT["EUID"], os.geteuid()),
         (AT["GID"], os.getgid()), (AT["EGID"], os.getegid()), (AT["SECURE"], 0),
         (AT["RANDOM"], random_addr), (AT["HWCAP2"], 0), (AT["EXECFN"], execfn_addr),
@@ -119,9 +127,15 @@ def build_stack(space, elf: Elf32, bias: int, argv: list[bytes], envp: list[byte
     return sp, struct.pack(f"<{2 * len(auxv)}I", *(x for pair in auxv for x in pair))
 
 
-def load(space, elf: Elf32, argv: list[bytes], envp: list[bytes], execfn: bytes) -> Image:
+def load(space, elf: Elf32, argv: list[bytes], envp: list[bytes], execfn: bytes,
+         interp: Elf32 | None = None) -> Image:
+    """The program, and for a dynamic one its interpreter (ld.so), which then starts
+    first with AT_BASE naming where it is and AT_ENTRY the program's entry."""
     bias, end = map_segments(space, elf)
-    sp, auxv = build_stack(space, elf, bias, argv, envp, execfn)
     brk = page_up(end)
     space.brk_start = space.brk = brk
-    return Image(bias + elf.entry, sp, brk, bias + elf.phdr_vaddr(), bias, argv, auxv)
+    interp_bias = map_segments(space, interp, base=None)[0] if interp is not None else 0
+    sp, auxv = build_stack(space, elf, bias, argv, envp, execfn,
+                           interp_bias if interp is not None else 0)
+    entry = interp_bias + interp.entry if interp is not None else bias + elf.entry
+    return Image(entry, sp, brk, bias + elf.phdr_vaddr(), bias, argv, auxv)

@@ -75,7 +75,8 @@ class CpuLock:
 
 
 class Process:
-    def __init__(self, elf, argv: list[bytes], envp: list[bytes], route, options, tracer=None):
+    def __init__(self, elf, argv: list[bytes], envp: list[bytes], route, options, tracer=None,
+                 interp=None):
         self.options = options
         self.route = route
         self.tracer = tracer
@@ -85,7 +86,7 @@ class Process:
         self.space.write(TRAMPOLINE_RT, signals.RETCODE_RT)
         self.space.protect(PRIVATE_PAGE, PAGE, 5)
         self.gdts = cpu.GdtPool(self.space)
-        self.image = loader.load(self.space, elf, argv, envp, elf.path.encode())
+        self.image = loader.load(self.space, elf, argv, envp, elf.path.encode(), interp)
         self.exe_path = os.path.abspath(elf.path)
         self.signals = signals.Signals(self)
         self.names = abi.names("i386")

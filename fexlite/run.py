@@ -71,6 +71,20 @@ def resolve_program(path: str, argv: list[bytes], envp: list[bytes]):
     raise FexliteError(f"{path}: too many levels of #! interpreters")
 
 
+def load_interpreter(path: str, elf):
+    """A dynamic program's ELF interpreter (ld.so), read from the host's file system."""
+    if elf.interp is None:
+        return None
+    from .errors import FexliteError as Err
+    try:
+        interp = read_elf(elf.interp)
+    except Err as e:
+        raise Err(f"{path}: interpreter {e}")
+    if interp.interp is not None or interp.type != 3:
+        raise FexliteError(f"{path}: interpreter {elf.interp} is not a static shared object")
+    return interp
+
+
 def guest_environment(host_env: dict, sets: list[str], unsets: list[str]) -> list[bytes]:
     env = dict(host_env)
     for name in unsets:
@@ -98,6 +112,7 @@ def run_program(program: str, argv: list[bytes], envp: list[bytes], options: Run
         program, argv, envp = read_exec_request(exec_fd)
     path, argv = resolve_program(program, argv, envp)
     elf = read_elf(path)
+    interp = load_interpreter(path, elf)
     route = make_route(options.route, options.backend)
     tracer = None
     if options.strace is not None:
@@ -105,7 +120,7 @@ def run_program(program: str, argv: list[bytes], envp: list[bytes], options: Run
         tracer = Tracer.open(target, append=exec_fd is not None)
     prepare_host_signals()
     try:
-        proc = Process(elf, argv, envp, route, options, tracer)
+        proc = Process(elf, argv, envp, route, options, tracer, interp)
     except MemoryError as e:
         raise FexliteError(f"{path}: {e}")
     return proc.run()

@@ -99,7 +99,7 @@ def _check_toolchain() -> None:
         pytest.skip(_toolchain_reason)
 
 
-def compile_m32(src, out=None, extra_flags=()) -> Path:
+def compile_m32(src, out=None, extra_flags=(), static=True) -> Path:
     """Compile C source `src` (a path) with gcc -m32 -static -O1; return the binary path.
 
     The result is cached in BUILD_DIR under a hash of the source text, the flags and the
@@ -110,7 +110,8 @@ def compile_m32(src, out=None, extra_flags=()) -> Path:
     _check_toolchain()
     src = Path(src)
     text = src.read_bytes()
-    flags = [*CFLAGS, "-idirafter", str(_asm_include_dir()), *extra_flags]
+    flags = [*(f for f in CFLAGS if static or f != "-static"), "-idirafter",
+             str(_asm_include_dir()), *extra_flags]
     gcc_version = subprocess.run(["gcc", "--version"], capture_output=True, text=True).stdout
     key = hashlib.sha256(text + repr(flags).encode() + gcc_version.encode()).hexdigest()[:16]
     BUILD_DIR.mkdir(parents=True, exist_ok=True)

@@ -73,11 +73,11 @@ def _mutated(offset, fmt, value, base=None):
 INTERP = b"/lib/ld-linux.so.2\x00"
 
 
-def _dynamic_crafted():
-    s = _size(2, INTERP)
-    interp_off = s - len(INTERP)
-    return make_elf32([(PT_INTERP, interp_off, BASE + interp_off, len(INTERP), len(INTERP), PF_R, 1),
-                       (PT_LOAD, 0, BASE, s, s, PF_R | PF_X, 0x1000)], extra=INTERP, nseg=2)
+def _dynamic_crafted(interp=INTERP):
+    s = _size(2, interp)
+    interp_off = s - len(interp)
+    return make_elf32([(PT_INTERP, interp_off, BASE + interp_off, len(interp), len(interp), PF_R, 1),
+                       (PT_LOAD, 0, BASE, s, s, PF_R | PF_X, 0x1000)], extra=interp, nseg=2)
 
 
 S1, S2 = _size(1), _size(2)
@@ -100,12 +100,15 @@ CRAFTED = {
     "phentsize-wrong": _mutated(E_PHENTSIZE, "<H", 40),
     "phoff-past-eof": _mutated(E_PHOFF, "<I", 0x100000),
     "dynamic-crafted": _dynamic_crafted(),
+    "missing-interpreter": _dynamic_crafted(b"/nonexistent/ld-linux.so.2\x00"),
 }
 
 # Cases where the kernel runs the program natively although fexlite must refuse it.
 NATIVE_RUNS = {"filesz-past-eof", "elf64-host-true", "dynamic-gcc"}
 # Cases whose message must name the reason.
-MUST_MENTION = {"dynamic-crafted": "dynamic", "dynamic-gcc": "dynamic"}
+MUST_MENTION = {"missing-interpreter": "interpreter"}
+# Dynamic programs: fexlite loads their interpreter (ld.so) and must do what the kernel does.
+LIKE_NATIVE = ("dynamic-gcc", "dynamic-crafted")
 
 
 def _make(case, tmp_path) -> Path:
@@ -150,7 +153,14 @@ def _check_one_line_error(res, path, case):
         assert MUST_MENTION[case] in text.lower(), f"{case}: message should mention {MUST_MENTION[case]!r}: {text!r}"
 
 
-@pytest.mark.parametrize("case", ALL_CASES)
+@pytest.mark.parametrize("case", LIKE_NATIVE)
+def test_dynamic_like_native(case, tmp_path):
+    path = _make(case, tmp_path)
+    support.assert_same(support.run_native([path], cwd=tmp_path),
+                        support.run_fexlite([path], cwd=tmp_path), case)
+
+
+@pytest.mark.parametrize("case", [c for c in ALL_CASES if c not in LIKE_NATIVE])
 def test_refused(case, tmp_path):
     if support.SUBSTITUTE:
         pytest.skip("fexlite-specific error reporting (FEXLITE_TEST_SUBSTITUTE is set)")

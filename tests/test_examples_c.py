@@ -101,6 +101,24 @@ def test_example(prog, case, tmp_path, build_dir):
     support.assert_trees_equal(ndir, edir, prog)
 
 
+# The same programs linked dynamically: fexlite loads ld.so (PT_INTERP) and the host's
+# i386 libraries, as the kernel does.
+DYNAMIC = ["fileio", "dirs", "stat64", "mathfmt", "tls", "strings_big", "procself"]
+
+
+@pytest.mark.parametrize("prog", DYNAMIC)
+def test_example_dynamic(prog, tmp_path, build_dir):
+    exe = support.compile_m32(support.EXAMPLES_DIR / f"{prog}.c", static=False,
+                              extra_flags=("-pthread",))
+    case = CASES[prog][0]
+    ndir, edir = tmp_path / "native", tmp_path / "fexlite"
+    ndir.mkdir()
+    edir.mkdir()
+    argv = [exe, *case.get("args", [])]
+    support.assert_same(support.run_native(argv, cwd=ndir), support.run_fexlite(argv, cwd=edir),
+                        f"{prog} (dynamic)")
+
+
 def test_native_runs_are_sane(build_dir, tmp_path):
     """Oracle self-check: a couple of programs print what the tests assume natively."""
     exe = support.compile_m32(support.EXAMPLES_DIR / "auxv.c")
