@@ -64,6 +64,8 @@ def exec_guest(proc, path: bytes, argv: list[bytes], envp: list[bytes]) -> int:
 
 
 def envp_dict(envp: list[bytes]) -> dict:
+    """b"KEY=VALUE" entries as a dict (entries without '=' are dropped, as execve's
+    environment handling in Python requires)."""
     env = {}
     for item in envp:
         k, sep, v = item.partition(b"=")

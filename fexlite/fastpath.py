@@ -21,7 +21,7 @@ GATE_PYTHON, GATE_INT80, GATE_SYSCALL64 = 0, 1, 2
 MAXNR = 512
 EINTR_TRAP = 0x100           # the pseudo interrupt number for "a fast call got EINTR"
 
-CDEF = """
+STATE = """
 typedef struct {
     uint8_t gate[512];
     int32_t target[512];
@@ -33,27 +33,15 @@ typedef struct {
     uint64_t fast_calls;
     void *python;
 } fp_state;
-int fp_install(void *uc, fp_state *st);
 """
+CDEF = STATE + "int fp_install(void *uc, fp_state *st);\n"
 
 SOURCE = r"""
 #include <stdint.h>
 #include <errno.h>
 #include <unistd.h>
 #include <unicorn/unicorn.h>
-
-typedef struct {
-    uint8_t gate[512];
-    int32_t target[512];
-    uint8_t sext[512];
-    volatile int32_t slow;
-    volatile int32_t stop;
-    uint32_t last_nr;
-    int32_t last_result;
-    uint64_t fast_calls;
-    void *python;
-} fp_state;
-
+""" + STATE + r"""
 typedef void (*intr_cb)(uc_engine *, uint32_t, void *);
 static int REGS[7] = {UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX, UC_X86_REG_EDX,
                       UC_X86_REG_ESI, UC_X86_REG_EDI, UC_X86_REG_EBP};

@@ -342,26 +342,21 @@ def _sigtimedwait(t, nset, info, timeout_ns):
     return got.signo
 
 
-@emulates("rt_sigtimedwait")
-def sys_rt_sigtimedwait(t, nset, info, timeout, size, *_):
-    if size != SIGSET:
-        return -E.EINVAL
-    ns = None
-    if timeout:
-        sec, nsec = struct.unpack("<iI", t.space.read(timeout, 8))
-        ns = sec * 10**9 + nsec
-    return _sigtimedwait(t, nset, info, ns)
+def _sigtimedwait_handler(timespec: struct.Struct):
+    """rt_sigtimedwait takes the 32-bit timespec, its _time64 twin the 64-bit one."""
+    def handler(t, nset, info, timeout, size, *_):
+        if size != SIGSET:
+            return -E.EINVAL
+        ns = None
+        if timeout:
+            sec, nsec = timespec.unpack(t.space.read(timeout, timespec.size))
+            ns = sec * 10**9 + nsec
+        return _sigtimedwait(t, nset, info, ns)
+    return handler
 
 
-@emulates("rt_sigtimedwait_time64")
-def sys_rt_sigtimedwait_time64(t, nset, info, timeout, size, *_):
-    if size != SIGSET:
-        return -E.EINVAL
-    ns = None
-    if timeout:
-        sec, nsec = struct.unpack("<qq", t.space.read(timeout, 16))
-        ns = sec * 10**9 + nsec
-    return _sigtimedwait(t, nset, info, ns)
+for _name, _fmt in (("rt_sigtimedwait", "<iI"), ("rt_sigtimedwait_time64", "<qq")):
+    emulates(_name)(_sigtimedwait_handler(struct.Struct(_fmt)))
 
 
 @emulates("sigaltstack")

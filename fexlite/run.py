@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from .elf import read_elf
 from .errors import FexliteError
-from .execve import classify, read_exec_request
+from .execve import classify, envp_dict, read_exec_request
 from .routes import make_route
 
 BINPRM_BUF_SIZE = 256
@@ -28,15 +28,9 @@ def initial_environment() -> dict:
     have added LC_CTYPE (PEP 538 locale coercion), which the guest must not see."""
     try:
         with open("/proc/self/environ", "rb") as f:
-            items = f.read().split(b"\0")
+            return envp_dict(f.read().split(b"\0"))
     except OSError:
         return dict(os.environb)
-    env = {}
-    for item in items:
-        k, sep, v = item.partition(b"=")
-        if sep:
-            env[k] = v
-    return env
 
 
 def parse_shebang(path: str, head: bytes) -> tuple[str, list[bytes]]:
@@ -63,7 +57,6 @@ def resolve_program(path: str, argv: list[bytes], envp: list[bytes]):
         argv = [os.fsencode(interp), *extra, os.fsencode(path), *argv[1:]]
         kind, err = classify(interp)
         if kind == "host":
-            from .execve import envp_dict
             os.execve(interp, argv, envp_dict(envp))
         if err:
             raise FexliteError(f"{path}: bad interpreter {interp}: {os.strerror(-err)}")
