@@ -49,7 +49,7 @@ def _add_run(sub):
                    help="remove an environment variable for the program")
     p.add_argument("--strace", metavar="FILE", help="trace syscalls (to stderr, or =FILE)")
     p.add_argument("--route", help="syscall route: compat, native or passthrough (default: "
-                   "compat where the bit-31 gateway exists, else passthrough on x86-64)")
+                   "compat, through arm64-bit31 where the kernel has it, else emulated)")
     p.add_argument("--backend", help="backend for the route")
     p.add_argument("--no-fast-path", action="store_true",
                    help="handle every syscall in Python (no compiled fast path)")

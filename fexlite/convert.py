@@ -8,6 +8,9 @@ and one missing in the source is zero.  Semantic cases are named hooks chosen by
 """
 from __future__ import annotations
 
+import functools
+import struct as _struct
+
 from typing import Callable
 
 from . import layout as L
@@ -142,22 +145,52 @@ def _convert_array(raw: bytes, src: L.Field, dst: L.Field) -> bytes:
 
 def convert(name: str, src_abi: str, dst_abi: str, data: bytes, hooks: dict | None = None) -> bytes:
     """Bytes of struct NAME laid out for SRC_ABI -> the same struct for DST_ABI."""
-    hooks = HOOKS if hooks is None else hooks
-    src_vals = L.unpack(src_abi, name, data)
-    src_fields = {f.name: f for f in L.layout(src_abi, name).leaves(primary_only=True)}
-    out = {}
-    for dst in L.layout(dst_abi, name).leaves(primary_only=True):
+    if hooks is None:
+        return converter(name, src_abi, dst_abi)(data)
+    return _plan(name, src_abi, dst_abi, hooks)(data)
+
+
+@functools.lru_cache(maxsize=None)
+def converter(name: str, src_abi: str, dst_abi: str) -> Callable[[bytes], bytes]:
+    """convert() for one (struct, ABI pair) with the default hooks, planned once: the
+    per-call work is a struct read and a struct write per field."""
+    return _plan(name, src_abi, dst_abi, HOOKS)
+
+
+def _plan(name: str, src_abi: str, dst_abi: str, hooks: dict) -> Callable[[bytes], bytes]:
+    src_lay, dst_lay = L.layout(src_abi, name), L.layout(dst_abi, name)
+    src_fields = {f.name: f for f in src_lay.leaves(primary_only=True)}
+    scalars, raws = [], []
+    for dst in dst_lay.leaves(primary_only=True):
         src = src_fields.get(dst.name)
         if src is None:
             continue                                   # missing in the source: zero
-        val = src_vals[dst.name]
-        if isinstance(val, bytes) or L.scalar_format(dst) is None:
-            raw = val if isinstance(val, bytes) else \
-                (val & ((1 << (8 * src.size)) - 1)).to_bytes(src.size, "little")
-            out[dst.name] = _convert_array(raw, src, dst)
+        sfmt, dfmt = L.scalar_format(src), L.scalar_format(dst)
+        if sfmt is None or dfmt is None:
+            raws.append((src, dst))
             continue
         hook = _hook_for(hooks, name, src, dst)
-        if hook is not None:
-            val = hook(val, Ctx(name, src_abi, dst_abi, src, dst))
-        out[dst.name] = val                            # pack() truncates to the width
-    return L.pack(dst_abi, name, out)
+        ctx = Ctx(name, src_abi, dst_abi, src, dst) if hook is not None else None
+        bits = 8 * dst.size
+        scalars.append((_struct.Struct(sfmt).unpack_from, src.offset,
+                        _struct.Struct(dfmt).pack_into, dst.offset, hook, ctx,
+                        (1 << bits) - 1, bits if dst.signed else 0))
+    size, need = dst_lay.size, src_lay.size
+
+    def run(data: bytes) -> bytes:
+        if len(data) < need:
+            raise L.LayoutError(f"{name} on {src_abi} needs {need} bytes, got {len(data)}")
+        out = bytearray(size)
+        for read, soff, write, doff, hook, ctx, mask, signed_bits in scalars:
+            val = read(data, soff)[0]
+            if hook is not None:
+                val = hook(val, ctx)
+            val &= mask                                # truncated to the width, as pack() does
+            if signed_bits and val >> (signed_bits - 1):
+                val -= 1 << signed_bits
+            write(out, doff, val)
+        for src, dst in raws:
+            raw = bytes(data[src.offset:src.offset + src.size])
+            out[dst.offset:dst.offset + dst.size] = _convert_array(raw, src, dst)[:dst.size]
+        return bytes(out)
+    return run
