@@ -295,15 +295,17 @@ def _kill(pid: int) -> None:
 
 # ------------------------------------------------------------------ the stats child
 def _translator_stats(route) -> dict:
+    """The translators' counters; a translator never built (every call the guest made
+    went through the compiled fast path or needed none) converted nothing."""
     out = {}
-    tr = getattr(route, "_tr", None)
-    if tr is not None:
-        out["route"] = [tr.stats.fixups, tr.stats.bytes]
+    if hasattr(route, "_tr"):
+        tr = route._tr
+        out["route"] = [tr.stats.fixups, tr.stats.bytes] if tr is not None else [0, 0]
     backend = getattr(route, "backend", None)
     inner = getattr(backend, "emulated", backend)
-    btr = getattr(inner, "translator", None)
-    if btr is not None:
-        out["backend"] = [btr.stats.fixups, btr.stats.bytes]
+    if hasattr(inner, "translator"):
+        btr = inner.translator
+        out["backend"] = [btr.stats.fixups, btr.stats.bytes] if btr is not None else [0, 0]
     return out
 
 
