@@ -305,16 +305,25 @@ UTS_LEN = 65
 OLD_UTS_LEN = 8
 
 
+def _uname_fields(p) -> list[bytes] | int:
+    """The five 65-byte fields of new_utsname, or -errno."""
+    q = _scratch(p, 6 * UTS_LEN)
+    r = p.passthrough("uname", q)
+    if r < 0:
+        return r
+    new = p.space.read(q, 5 * UTS_LEN)
+    return [new[i * UTS_LEN:(i + 1) * UTS_LEN] for i in range(5)]
+
+
 @emulates("olduname")
 def sys_olduname(p, buf, *_):
     """old_utsname: the first five fields of new_utsname."""
     if not buf:
         return -E.EFAULT
-    q = _scratch(p, 6 * UTS_LEN)
-    r = p.passthrough("uname", q)
-    if r < 0:
-        return r
-    p.space.write(buf, p.space.read(q, 5 * UTS_LEN))
+    fields = _uname_fields(p)
+    if isinstance(fields, int):
+        return fields
+    p.space.write(buf, b"".join(fields))
     return 0
 
 
@@ -323,13 +332,10 @@ def sys_oldolduname(p, buf, *_):
     """oldold_utsname: five 9-byte fields, each the first 8 bytes and a NUL."""
     if not buf:
         return -E.EFAULT
-    q = _scratch(p, 6 * UTS_LEN)
-    r = p.passthrough("uname", q)
-    if r < 0:
-        return r
-    new = p.space.read(q, 5 * UTS_LEN)
-    out = b"".join(new[i * UTS_LEN:i * UTS_LEN + OLD_UTS_LEN] + b"\0" for i in range(5))
-    p.space.write(buf, out)
+    fields = _uname_fields(p)
+    if isinstance(fields, int):
+        return fields
+    p.space.write(buf, b"".join(f[:OLD_UTS_LEN] + b"\0" for f in fields))
     return 0
 
 

@@ -379,3 +379,13 @@ def signal_after_ready_fexlite(argv, sig, ready=b"ready\n", cwd=None, env=None, 
                                    NATIVE_TIMEOUT, "qemu")
     return _signal_after_ready(fexlite_command(argv, extra_opts), fexlite_env(env), cwd, sig, ready,
                                timeout or FEXLITE_TIMEOUT, "fexlite run")
+
+
+def check_native_oracle(native, rc, expect, what):
+    """The native run is what a test assumes (its exit status, lines it must print)."""
+    nrc, nout, nerr = native
+    text = nout.decode("utf-8", "replace")
+    missing = [e for e in expect if e not in text]
+    assert nrc == rc and not missing, (
+        f"native oracle for {what} is not what the test assumes: rc {nrc} (want {rc}), "
+        f"missing {missing}\nstdout:\n{text}\nstderr:\n{nerr.decode('utf-8', 'replace')}")

@@ -57,25 +57,10 @@ CASES = [
 ]
 
 
-def _check_native(native, rc, expect, what):
-    nrc, nout, nerr = native
-    text = nout.decode("utf-8", "replace")
-    missing = [e for e in expect if e not in text]
-    assert nrc == rc and not missing, (
-        f"native oracle for {what} is not what the test assumes: rc {nrc} (want {rc}), missing {missing}\n"
-        f"stdout:\n{text}\nstderr:\n{nerr.decode('utf-8', 'replace')}")
+_check_native = support.check_native_oracle
 
 
-# Known gaps, each with its reason (shown by pytest -rx); they still run and are reported.
-KNOWN_GAPS: dict[str, str] = {}
-
-
-def _param(i, p, a, r, e):
-    marks = [pytest.mark.xfail(reason=KNOWN_GAPS[i], strict=True)] if i in KNOWN_GAPS else []
-    return pytest.param(p, a, r, e, id=i, marks=marks)
-
-
-@pytest.mark.parametrize("prog,args,rc,expect", [_param(*c) for c in CASES])
+@pytest.mark.parametrize("prog,args,rc,expect", [pytest.param(p, a, r, e, id=i) for i, p, a, r, e in CASES])
 def test_process_program(prog, args, rc, expect, tmp_path):
     exe = support.compile_m32(support.EXAMPLES_DIR / f"{prog}.c")
     script = tmp_path / "scripts" / "hello.sh"

@@ -65,13 +65,7 @@ CASES = [
 ]
 
 
-def _check_native(native, rc, expect, what):
-    nrc, nout, nerr = native
-    text = nout.decode("utf-8", "replace")
-    missing = [e for e in expect if e not in text]
-    assert nrc == rc and not missing, (
-        f"native oracle for {what} is not what the test assumes: rc {nrc} (want {rc}), "
-        f"missing {missing}\nstdout:\n{text}\nstderr:\n{nerr.decode('utf-8', 'replace')}")
+_check_native = support.check_native_oracle
 
 
 @pytest.mark.parametrize("prog,args,rc,expect", [pytest.param(p, a, r, e, id=i) for i, p, a, r, e in CASES])
