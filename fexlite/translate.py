@@ -422,6 +422,8 @@ class StructConv:
         self.ssize, self.dsize = L.layout(src, name).size, L.layout(dst, name).size
         self.fixup_in = _FIXUPS.get((name, dst))
         self.fixup_out = _FIXUPS.get((name, src))
+        wide_to_narrow = abi.ABI_INFO[dst].word == 8 and abi.ABI_INFO[src].word == 4
+        self.narrow = _NARROW.get(name) if wide_to_narrow else None
 
     def to_dst(self, data: bytes, n: int = 1) -> bytes:
         s = self.ssize
@@ -431,6 +433,8 @@ class StructConv:
 
     def to_src(self, data: bytes, n: int = 1) -> bytes:
         d = self.dsize
+        if self.narrow is not None:
+            data = b"".join(self.narrow(data[i * d:(i + 1) * d], self.dst) for i in range(n))
         out = b"".join(C.convert(self.name, self.dst, self.src, data[i * d:(i + 1) * d])
                        for i in range(n))
         return self.fixup_out(out, self.src) if self.fixup_out else out
@@ -450,6 +454,27 @@ def _fix_stat64(data: bytes, abi_name: str) -> bytes:
 
 
 _FIXUPS = {("stat64", "i386"): _fix_stat64, ("stat64", "arm32"): _fix_stat64}
+
+SYSINFO_SIZES = ("totalram", "freeram", "sharedram", "bufferram", "totalswap", "freeswap",
+                 "totalhigh", "freehigh")
+
+
+def _scale_sysinfo(data: bytes, abi_name: str) -> bytes:
+    """The kernel's compat sysinfo: when a size does not fit in 32 bits, raise mem_unit
+    towards the page size and shift every size down by as much (instead of truncating)."""
+    vals = L.unpack(abi_name, "sysinfo", data)
+    if not any(vals[f] >> 32 for f in SYSINFO_SIZES):
+        return data
+    shift, unit = 0, vals["mem_unit"] or 1
+    while unit < 4096:
+        unit <<= 1
+        shift += 1
+    vals.update({f: vals[f] >> shift for f in SYSINFO_SIZES}, mem_unit=unit)
+    return L.pack(abi_name, "sysinfo", vals)
+
+
+# Fix-ups applied to a 64-bit ABI's struct before it is narrowed to a 32-bit one.
+_NARROW = {"sysinfo": _scale_sysinfo}
 
 
 def struct_needs_conversion(name: str, src: str, dst: str) -> bool:

@@ -561,3 +561,20 @@ def test_aarch64_dup2_same_fd_checks_the_fd():
     t, k = tr("aarch64", result=6)
     assert run(t, "dup2", 4, 6) == 6
     assert k.calls == [(NRA64["dup3"], [4, 6, 0])]
+
+
+def test_sysinfo_sizes_are_scaled_not_truncated_for_32_bit():
+    """24 GiB of RAM does not fit a 32-bit sysinfo: like the kernel's compat sysinfo,
+    mem_unit grows to the page size and every size shifts down by as much."""
+    from fexlite import layout as L
+    from fexlite.translate import StructConv
+    gib = 1 << 30
+    wide = L.pack("x86_64", "sysinfo", {"totalram": 24 * gib, "freeram": 20 * gib,
+                                        "totalswap": 0, "mem_unit": 1, "procs": 7})
+    narrow = L.unpack("arm32", "sysinfo", StructConv("sysinfo", "arm32", "x86_64").to_src(wide))
+    assert narrow["mem_unit"] == 4096
+    assert narrow["totalram"] == 24 * gib // 4096 and narrow["freeram"] == 20 * gib // 4096
+    assert narrow["procs"] == 7
+    small = L.pack("x86_64", "sysinfo", {"totalram": gib, "mem_unit": 1})
+    assert L.unpack("i386", "sysinfo", StructConv("sysinfo", "i386", "x86_64").to_src(small)) \
+        ["totalram"] == gib
