@@ -101,8 +101,9 @@ class Process:
         self.fast = fastpath.load() if options.fast else None
         self.fast_table = self._build_fast_table() if self.fast else ()
         if options.verbose:
-            print(f"fexlite: {'compiled fast path on: ' + str(len(self.fast_table)) + ' calls' if self.fast else (fastpath.why_not() or 'compiled fast path off') + '; Python path'}",
-                  file=sys.stderr)
+            how = (f"compiled fast path on: {len(self.fast_table)} calls" if self.fast else
+                   f"{fastpath.why_not() or 'compiled fast path off'}; Python path")
+            print(f"fexlite: {how}", file=sys.stderr)
         main = Thread(self, cpu.Gdt(self.space, self.gdts.take()))
         main.engine.reg_write(X86.ESP, self.image.sp)
         for reg in SYSCALL_REGS:
@@ -461,8 +462,8 @@ class Thread:
         while True:
             self.stop_requested = False
             self.hold()
-            self.start_eip = eng.reg_read(X86.EIP) & 0xFFFFFFFF
-            err = eng.start(self.start_eip, 0)
+            start = eng.reg_read(X86.EIP) & 0xFFFFFFFF
+            err = eng.start(start, 0)
             self.unhold()
             if self.exiting:
                 return
@@ -476,7 +477,8 @@ class Thread:
             elif fault is None and not self.stop_requested and eng.reg_read(X86.EIP) == 0:
                 fault = SigInfo(signal.SIGSEGV, SEGV_MAPERR, addr=0)
             if DEBUG and fault is not None:
-                print(f"fexlite: guest fault {fault} at eip={eng.reg_read(X86.EIP):#x} started {self.start_eip:#x} "
+                print(f"fexlite: guest fault {fault} at eip={eng.reg_read(X86.EIP):#x} "
+                      f"(slice from {start:#x}) "
                       f"({uc.UcError(err, 'emu_start') if err else 'ok'})", file=sys.stderr)
             if fault is not None:
                 self._synchronous(fault)
