@@ -25,8 +25,16 @@ def _cmd_run(args) -> int:
         reexec.append(f"--strace={args.strace}")
     if args.no_fast_path:
         reexec.append("--no-fast-path")
+    rootfs = None
+    if args.rootfs is not None:
+        from .rootfs import Rootfs
+        if not os.path.isdir(args.rootfs):
+            raise FexliteError(f"{args.rootfs}: --rootfs needs a directory")
+        rootfs = Rootfs(args.rootfs)
+        reexec += ["-L", os.path.abspath(args.rootfs)]
     options = RunOptions(route=args.route, backend=args.backend, strace=args.strace,
-                         reexec_args=reexec, fast=not args.no_fast_path, verbose=args.verbose)
+                         reexec_args=reexec, fast=not args.no_fast_path, verbose=args.verbose,
+                         rootfs=rootfs)
     argv0 = os.fsencode(args.argv0 if args.argv0 is not None else args.program)
     argv = [argv0, *map(os.fsencode, args.args)]
     envp = guest_environment(options.host_env, args.set_env, args.unset_env)
@@ -51,6 +59,8 @@ def _add_run(sub):
     p.add_argument("--route", help="syscall route: compat, native or passthrough (default: "
                    "compat, through arm64-bit31 where the kernel has it, else emulated)")
     p.add_argument("--backend", help="backend for the route")
+    p.add_argument("-L", "--rootfs", metavar="DIR",
+                   help="look absolute paths up under DIR first (as qemu-user's -L)")
     p.add_argument("--no-fast-path", action="store_true",
                    help="handle every syscall in Python (no compiled fast path)")
     p.add_argument("-v", "--verbose", action="store_true", help="say how fexlite runs the program")
@@ -69,8 +79,8 @@ def _normalise_run_argv(argv: list[str]) -> list[str]:
             in_run = True
         elif in_run and a == "--strace":
             a = "--strace=-"
-        elif in_run and not a.startswith("-") and out and out[-1] not in ("-0", "-E", "-U", "--route",
-                                                                            "--backend", "--exec-fd"):
+        elif in_run and not a.startswith("-") and out and out[-1] not in (
+                "-0", "-E", "-U", "-L", "--rootfs", "--route", "--backend", "--exec-fd"):
             return out + [a] + argv[i + 1:]
         out.append(a)
     return out

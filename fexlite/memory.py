@@ -65,7 +65,7 @@ class AddressSpace:
         self.regions: list[Region] = []   # sorted, non-overlapping
         self.engines = []                 # every Unicorn instance sharing this memory
         self.brk_start = self.brk = 0
-        self._scratch: dict[int, tuple[int, int]] = {}   # host thread -> (start, size)
+        self._scratch: dict[tuple, tuple[int, int]] = {}  # (thread, purpose) -> (start, size)
         self.lock = threading.RLock()     # map changes from several guest threads
         self._reserve(GUEST_LOW, 0x100000000 - GUEST_LOW)
 
@@ -253,12 +253,13 @@ class AddressSpace:
                 self._drop_code(max(r.start, start), min(r.end, end))
 
     @locked
-    def scratch(self, size: int) -> int:
-        """Low (32-bit addressable) emulator memory for converted structs, one buffer per
-        host thread (a blocking call in one guest thread must not see another's), reused
-        call after call and grown when a call needs more. Not for the guest's use."""
+    def scratch(self, size: int, purpose: str = "") -> int:
+        """Low (32-bit addressable) emulator memory, one buffer per host thread and
+        purpose (a blocking call in one guest thread must not see another's, and a path
+        rewritten for a call must survive the call's own scratch use), reused call after
+        call and grown when a call needs more. Not for the guest's use."""
         size = page_up(max(size, 1 << 16))
-        key = threading.get_ident()
+        key = (threading.get_ident(), purpose)
         start, have = self._scratch.get(key, (0, 0))
         if have < size:
             if have:

@@ -11,6 +11,7 @@ import traceback
 
 from . import abi, cpu, fastpath, host, loader, personality, signals, uc
 from .memory import AddressSpace, GuestFault, PRIVATE_PAGE, PAGE
+from .rootfs import takes_paths
 from .signals import SigInfo
 from .uc import X86, ffi, lib
 
@@ -114,28 +115,35 @@ class Process:
     # --- the syscall table: one callable per i386 number ---------------------------------
     def _build_table(self):
         table = [(None, None, False)] * (max(self.names) + 1)
+        rootfs = self.options.rootfs
         for nr, name in self.names.items():
             emulated = personality.HANDLERS.get(name)
             if emulated is not None:
                 table[nr] = (name, emulated, True)
             else:
                 table[nr] = (name, self._built_on_first_call(nr, name), False)
+            if rootfs is not None and takes_paths(name):
+                table[nr] = (name, rootfs.wrap(name, table[nr][1], table[nr][2]), True)
         return table
 
     def _built_on_first_call(self, nr: int, name: str):
         """The route's handler is built when the guest first makes the call: a program
         makes a few dozen of the ~370 calls, and start-up should not pay for the rest."""
+        built = []
+
         def first_call(*args):
-            fn = self.route.handler(nr, name, self)
-            self.table[nr] = (name, fn, False)
-            return fn(*args)
+            if not built:
+                built.append(self.route.handler(nr, name, self))
+                if self.table[nr][1] is first_call:        # not wrapped (e.g. by --rootfs)
+                    self.table[nr] = (name, built[0], False)
+            return built[0](*args)
         return first_call
 
     def _build_fast_table(self):
         """(nr, gate, target, sign mask) for every call the C hook may issue itself."""
         out = []
         for nr, (name, _, emulated) in enumerate(self.table):
-            if name is None or emulated:
+            if name is None or emulated:           # (rootfs path calls are emulated too)
                 continue
             spec = fastpath.fast_spec(self.route, nr, name)
             if spec is not None:

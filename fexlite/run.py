@@ -18,6 +18,7 @@ class RunOptions:
     backend: str | None = None
     strace: str | None = None          # None: off; "-": stderr; else a file name
     reexec_args: list = field(default_factory=list)   # what a guest execve passes on
+    rootfs: object = None              # rootfs.Rootfs for -L/--rootfs
     fast: bool = True                  # the compiled fast path, when it can be built
     verbose: bool = False
     host_env: dict = field(default_factory=lambda: initial_environment())
@@ -64,13 +65,15 @@ def resolve_program(path: str, argv: list[bytes], envp: list[bytes]):
     raise FexliteError(f"{path}: too many levels of #! interpreters")
 
 
-def load_interpreter(path: str, elf):
-    """A dynamic program's ELF interpreter (ld.so), read from the host's file system."""
+def load_interpreter(path: str, elf, rootfs=None):
+    """A dynamic program's ELF interpreter (ld.so), from the root file system if one is
+    given and has it, else from the host's."""
     if elf.interp is None:
         return None
     from .errors import FexliteError as Err
+    where = os.fsdecode(rootfs.host_path(os.fsencode(elf.interp))) if rootfs else elf.interp
     try:
-        interp = read_elf(elf.interp)
+        interp = read_elf(where)
     except Err as e:
         raise Err(f"{path}: interpreter {e}")
     if interp.interp is not None or interp.type != 3:
@@ -105,7 +108,7 @@ def run_program(program: str, argv: list[bytes], envp: list[bytes], options: Run
         program, argv, envp = read_exec_request(exec_fd)
     path, argv = resolve_program(program, argv, envp)
     elf = read_elf(path)
-    interp = load_interpreter(path, elf)
+    interp = load_interpreter(path, elf, options.rootfs)
     route = make_route(options.route, options.backend)
     tracer = None
     if options.strace is not None:
