@@ -18,7 +18,6 @@ import sys
 import sysconfig
 
 GATE_PYTHON, GATE_INT80, GATE_SYSCALL64 = 0, 1, 2
-MAXNR = 512
 EINTR_TRAP = 0x100           # the pseudo interrupt number for "a fast call got EINTR"
 
 STATE = """

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from . import host
-from .host import ffi, libc, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_NONE
+from .host import ffi, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_NONE
 
 PAGE = 4096
 GUEST_LOW = 0x10000             # vm.mmap_min_addr

@@ -22,9 +22,9 @@ SYSCALL_REGS = (X86.EAX, X86.EBX, X86.ECX, X86.EDX, X86.ESI, X86.EDI, X86.EBP)
 FAULT_SIGNALS = {0: (signal.SIGFPE, 1), 1: (signal.SIGTRAP, 1), 3: (signal.SIGTRAP, 0x80),
                  4: (signal.SIGSEGV, 0x80), 5: (signal.SIGSEGV, 0x80), 6: (signal.SIGILL, 2),
                  16: (signal.SIGFPE, 0), 19: (signal.SIGFPE, 0)}
-# Unicorn memory access types (uc_mem_type) -> (write?, fetch?, protection fault?)
-MEM_FAULTS = {19: (0, 0, 0), 20: (1, 0, 0), 21: (0, 1, 0), 22: (1, 0, 1), 23: (0, 0, 1),
-              24: (0, 1, 1)}
+# Unicorn memory access types (uc_mem_type) that hit mapped but protected memory
+# (write, read, fetch); the unmapped ones (19..21) are SEGV_MAPERR.
+PROT_FAULTS = frozenset({22, 23, 24})
 SEGV_MAPERR, SEGV_ACCERR = 1, 2
 DOUBLE_FAULT = 8
 SUSPENDS = ("pause", "rt_sigsuspend", "sigsuspend")   # EINTR is their normal result
@@ -275,10 +275,6 @@ class Thread:
 
     # --- convenience for the personality -------------------------------------------------
     @property
-    def tracer(self):
-        return self.proc.tracer
-
-    @property
     def exe_path(self):
         return self.proc.exe_path
 
@@ -457,11 +453,9 @@ class Thread:
         self.deliver_pending()
 
     def _on_bad_memory(self, _uc, access, address, _size, _value, _user):
-        write, fetch, prot = MEM_FAULTS.get(access, (0, 0, 0))
         self.trapno = 14
-        self.fault = SigInfo(signal.SIGSEGV, SEGV_ACCERR if prot else SEGV_MAPERR,
+        self.fault = SigInfo(signal.SIGSEGV, SEGV_ACCERR if access in PROT_FAULTS else SEGV_MAPERR,
                              addr=address & 0xFFFFFFFF)
-        self.fault_err = 4 | (2 if write else 0) | (1 if prot else 0) | (16 if fetch else 0)
         return False
 
     # --- running -------------------------------------------------------------------------

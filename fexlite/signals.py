@@ -9,7 +9,6 @@ makes a blocking host syscall return EINTR. The guest thread then builds the i38
 frame and resumes in the handler. Signals the guest leaves at SIG_DFL or SIG_IGN keep
 that disposition on the host, so default deaths are real deaths.
 """
-import errno as E
 import signal
 import struct
 import threading
@@ -338,10 +337,6 @@ def deliver(t, info: SigInfo) -> None:
     t.set_mask(new_mask)
     if flags & SA_RESETHAND:
         sigs.set_action(info.signo, (SIG_DFL, 0, 0, 0))
-
-
-def syscall_interrupted(result: int) -> bool:
-    return result == -E.EINTR
 
 
 def poll_self(t) -> None:
